@@ -1,0 +1,1 @@
+"""Corpora as Arrow tables, readers and writers, subword alignment and batching."""

@@ -1,0 +1,30 @@
+"""Exceptions with messages a researcher can act on without reading a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class XnerError(Exception):
+    """Base class: the CLI prints these as one line and exits 2 instead of a traceback."""
+
+
+class ConfigError(XnerError, ValueError):
+    """An experiment config is invalid; the message starts with the YAML path, e.g. `selection.ratio`."""
+
+
+class DataFormatError(XnerError, ValueError):
+    """A data file is malformed; the message is `path:line: what was expected`."""
+
+    def __init__(self, path: str | Path, line: int, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.detail = message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+class UnknownComponentError(XnerError, KeyError):
+    """A component name is not registered; the message lists the known names and the closest match."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message with quotes
+        return str(self.args[0])

@@ -1,0 +1,3 @@
+"""Named components. Importing this package registers every one of them (one module per family)."""
+
+from xner.registry import encoders  # noqa: F401
