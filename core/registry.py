@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from xner.core.errors import UnknownComponentError
 
@@ -17,7 +17,7 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """name -> factory for one family. Duplicate names raise; unknown names list the known ones."""
 
-    _families: dict[str, Registry[Any]] = {}
+    _families: ClassVar[dict[str, Registry[Any]]] = {}
 
     def __init__(self, family: str) -> None:
         if family in Registry._families:
