@@ -1,0 +1,191 @@
+"""The stage graph: nodes keyed by content, a plan that says what is cached, an executor that resumes.
+
+A node's key hashes exactly what determines its output: the stage's name and version, the config slice
+the stage reads (never the whole experiment), its seed, its upstream nodes' keys and the fingerprints of
+the data files it reads. So an ablation variant that differs only in teacher weights shares every
+teacher node with the full model, and a re-run recomputes nothing that finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from xner.core.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def stable_hash(obj: Any, n: int = 16) -> str:
+    """sha256 of canonical JSON (sorted keys, floats by repr), truncated to `n` hex digits."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def file_fingerprint(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One stage invocation. `inputs` maps a role name (e.g. `teacher:entity`) to an upstream node."""
+
+    stage: str
+    params: Mapping[str, Any]
+    seed: int | None = None
+    lang: str | None = None
+    inputs: Mapping[str, Node] = field(default_factory=dict)
+    data: Mapping[str, str] = field(default_factory=dict)  # role -> file fingerprint
+    label: str = ""
+    version: int = 1
+
+    @cached_property
+    def key(self) -> str:
+        return stable_hash(
+            {
+                "stage": self.stage,
+                "version": self.version,
+                "params": dict(self.params),
+                "seed": self.seed,
+                "inputs": {role: n.key for role, n in sorted(self.inputs.items())},
+                "data": dict(sorted(self.data.items())),
+            }
+        )
+
+    @property
+    def name(self) -> str:
+        return self.label or self.stage
+
+    def __repr__(self) -> str:
+        return f"Node({self.name}, lang={self.lang}, seed={self.seed}, key={self.key})"
+
+
+def topological(nodes: Iterable[Node]) -> list[Node]:
+    """Every reachable node once, upstream first; duplicates (same key) collapse into one."""
+    seen: dict[str, Node] = {}
+
+    def visit(n: Node) -> None:
+        if n.key in seen:
+            return
+        for up in n.inputs.values():
+            visit(up)
+        seen[n.key] = n
+
+    for n in nodes:
+        visit(n)
+    return list(seen.values())
+
+
+@dataclass
+class PlanRow:
+    node: Node
+    cached: bool
+
+
+@dataclass
+class Plan:
+    rows: list[PlanRow]
+    naive: int  # nodes a run without sharing would train: sum over targets of their graph sizes
+
+    @property
+    def to_run(self) -> int:
+        return sum(not r.cached for r in self.rows)
+
+    @property
+    def cached(self) -> int:
+        return sum(r.cached for r in self.rows)
+
+
+def make_plan(targets: Iterable[Node], store: Store) -> Plan:
+    targets = list(targets)
+    naive = sum(len(topological([t])) for t in targets)
+    rows = [PlanRow(n, store.has(n.stage, n.key)) for n in topological(targets)]
+    return Plan(rows, naive)
+
+
+StageFn = Callable[["StageContext"], dict[str, Any]]
+
+
+@dataclass
+class StageContext:
+    """What a stage function sees: its node, a private output dir, upstream dirs and manifests."""
+
+    node: Node
+    out: Path
+    store: Store
+    services: Any  # run-wide objects (device, tokenizer cache, data loaders); set by the runner
+
+    def input_dir(self, role: str) -> Path:
+        up = self.node.inputs[role]
+        return self.store.path(up.stage, up.key)
+
+    def input_manifest(self, role: str) -> dict[str, Any]:
+        up = self.node.inputs[role]
+        return self.store.manifest(up.stage, up.key)
+
+
+@dataclass
+class RunSummary:
+    ran: list[Node] = field(default_factory=list)
+    cached: list[Node] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def execute(
+    targets: Iterable[Node],
+    store: Store,
+    stages: Mapping[str, StageFn],
+    services: Any = None,
+    on_done: Callable[[Node, dict[str, Any], bool], None] | None = None,
+) -> RunSummary:
+    """Run every node that is not in the store, upstream first; a finished node is never redone.
+
+    `on_done(node, manifest, was_cached)` is called for every node, cached or not, so a tracker can give
+    each run its stage metrics even when they came from the cache.
+    """
+    summary = RunSummary()
+    t0 = time.perf_counter()
+    for node in topological(targets):
+        if store.has(node.stage, node.key):
+            summary.cached.append(node)
+            if on_done:
+                on_done(node, store.manifest(node.stage, node.key), True)
+            continue
+        if node.stage not in stages:
+            raise KeyError(f"no stage function for {node.stage!r}; known: {', '.join(sorted(stages))}")
+        tmp = store.begin(node.stage, node.key)
+        log.info("running %s (lang=%s seed=%s key=%s)", node.name, node.lang, node.seed, node.key)
+        started = time.perf_counter()
+        try:
+            result = stages[node.stage](StageContext(node, tmp, store, services))
+        except BaseException:
+            store.abort(tmp)
+            raise
+        manifest = {
+            "stage": node.stage,
+            "label": node.name,
+            "key": node.key,
+            "lang": node.lang,
+            "seed": node.seed,
+            "params": dict(node.params),
+            "inputs": {role: up.key for role, up in node.inputs.items()},
+            "seconds": round(time.perf_counter() - started, 3),
+            "result": result,
+        }
+        store.commit(node.stage, node.key, tmp, manifest)
+        summary.ran.append(node)
+        if on_done:
+            on_done(node, manifest, False)
+    summary.seconds = time.perf_counter() - t0
+    return summary
