@@ -1,0 +1,343 @@
+"""The typed shape of one experiment: every knob either paper varies, with the papers' defaults.
+
+Loading, merging and error formatting live in `xner.core.config`; this module only declares what a
+valid experiment is. Component names (`method`, `encoder.name`, keys of `discriminators`/`teachers`,
+`selection.strategy`, `translation.strategy`) stay plain strings: `core` never imports `registry`, so
+they are checked when the pipeline builds the components.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import types
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+_DEVICE = re.compile(r"auto|cpu|cuda|cuda:\d+")
+
+
+class FieldError(ValueError):
+    """Raised by a validator that blames a path below its own model (pydantic would blame the model)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+def _admits_none(annotation: Any) -> bool:
+    return annotation is Any or (
+        get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation)
+    )
+
+
+def _num(value: float) -> str:
+    """1.0 -> '1', 1.7 -> '1.7': values in messages look the way they were written."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+class Section(BaseModel):
+    """Base of every section: unknown keys are errors, and `key: null` means "unset"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unset_nulls(cls, data: Any) -> Any:
+        """A null removes an entry of a name->component dict and resets a non-nullable field to its
+        default (that is how a child YAML or a variant deletes what its base set). Booleans are
+        refused where numbers are due, because YAML's `yes` would otherwise train for 1 epoch."""
+        if not isinstance(data, dict):
+            return data
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            field = cls.model_fields.get(key)
+            if field is None:
+                out[key] = value  # extra="forbid" reports it with its path
+                continue
+            if value is None and not _admits_none(field.annotation):
+                continue
+            if isinstance(value, dict) and get_origin(field.annotation) is dict:
+                value = {k: v for k, v in value.items() if v is not None}
+            bare = {a for a in get_args(field.annotation) if a is not type(None)} or {field.annotation}
+            if isinstance(value, bool) and bare & {int, float}:
+                raise FieldError(key, f"{value} is a boolean, expected a number")
+            out[key] = value
+        return out
+
+
+class TinyEncoderConfig(Section):
+    hidden: int = Field(64, gt=0, description="hidden size of the randomly initialised encoder")
+    layers: int = Field(2, gt=0, description="transformer layers")
+    heads: int = Field(2, gt=0, description="attention heads; must divide `hidden`")
+    intermediate: int = Field(128, gt=0, description="feed-forward size")
+    vocab_size: int = Field(2000, gt=0, description="vocabulary size of its tokenizer")
+
+    @model_validator(mode="after")
+    def _heads_divide_hidden(self) -> TinyEncoderConfig:
+        if self.hidden % self.heads:
+            raise FieldError("heads", f"{self.heads} does not divide hidden={self.hidden}")
+        return self
+
+
+class EncoderConfig(Section):
+    name: str = Field("hf", description="encoder component: hf (any AutoModel) | tiny (tests, CPU)")
+    path: str = Field("bert-base-multilingual-cased", description="HF model name or local dir")
+    frozen_layers: int = Field(3, ge=0, description="bottom transformer layers kept frozen")
+    freeze_embeddings: bool = Field(True, description="freeze the embedding layer (both papers)")
+    dropout: float = Field(0.1, ge=0, lt=1, description="dropout before the NER head")
+    max_length: int = Field(128, ge=8, description="sub-tokens per sentence, [CLS]/[SEP] included")
+    tiny: TinyEncoderConfig = Field(default_factory=TinyEncoderConfig)
+
+
+class DataConfig(Section):
+    format: Literal["conll", "wikiann"] = Field("conll", description="reader for the files")
+    root: str = Field(description="data directory; relative: against the experiment file")
+    source_lang: str = Field("en", description="the labelled source language")
+    target_langs: list[str] = Field(description="unlabelled target languages, one run each")
+    path_template: str = Field("{root}/{lang}/{split}.txt", description="one language's split")
+    max_train_sentences: int | None = Field(None, gt=0, description="subsample (CPU proxies)")
+    max_eval_sentences: int | None = Field(None, gt=0, description="subsample dev/test")
+    unlabeled_split: str = Field("train", description="target split used without its labels")
+    encoding: str | None = Field(None, description="file encoding; None: detect")
+
+    @field_validator("root")
+    @classmethod
+    def _absolute_root(cls, root: str, info: ValidationInfo) -> str:
+        """Relative roots mean "next to the experiment file", not "wherever the CLI was started"."""
+        base = (info.context or {}).get("base_dir")
+        if base is not None and not Path(root).is_absolute():
+            return str((Path(base) / root).resolve())
+        return root
+
+    @field_validator("target_langs")
+    @classmethod
+    def _langs(cls, langs: list[str]) -> list[str]:
+        if not langs:
+            raise ValueError("[] is empty; name at least one target language")
+        if len(set(langs)) != len(langs):
+            raise ValueError(f"{langs} lists a language twice")
+        return langs
+
+    @field_validator("path_template")
+    @classmethod
+    def _template(cls, template: str) -> str:
+        unknown = _placeholders(template) - {"root", "lang", "split"}
+        if unknown or not {"lang", "split"} <= _placeholders(template):
+            raise ValueError(f"{template!r} must use {{lang}} and {{split}} (and may use {{root}})")
+        return template
+
+    def path_for(self, lang: str, split: str) -> Path:
+        return Path(self.path_template.format(root=self.root, lang=lang, split=split))
+
+
+class MTConfig(Section):
+    backend: Literal["hf", "table"] = Field("hf", description="seq2seq model | translations file")
+    model: str | None = Field(None, description="HF model name or directory for backend hf")
+    table: str | None = Field(None, description="translations file for backend table")
+    on_missing: Literal["fail", "copy"] = Field("fail", description="sentence absent from table")
+
+    @model_validator(mode="after")
+    def _table_given(self) -> MTConfig:
+        if self.backend == "table" and self.table is None:
+            raise FieldError("table", "None: backend 'table' needs a translations file")
+        return self
+
+
+class TranslationConfig(Section):
+    strategy: str = Field("lexicon-word", description="translator component, or 'none'")
+    dictionary: str = Field("{root}/../muse/{src}-{lang}.txt", description="MUSE lexicon")
+    candidate: Literal["first", "random"] = Field("first", description="which lexicon translation")
+    casing: Literal["source", "german-nouns", "none"] = Field("source", description="of translated words")
+    keep_per: bool = Field(True, description="copy person names untranslated")
+    translate_entities: bool = Field(True, description="translate words inside entities")
+    mt: MTConfig = Field(default_factory=MTConfig)
+
+    @field_validator("dictionary")
+    @classmethod
+    def _dictionary(cls, template: str) -> str:
+        unknown = _placeholders(template) - {"root", "src", "lang"}
+        if unknown:
+            raise ValueError(f"{template!r} uses {sorted(unknown)}; allowed: root, src, lang")
+        return template
+
+
+class DiscriminatorConfig(Section):
+    hidden: int = Field(500, gt=0, description="hidden size (papers: language 500, order 256)")
+    lr: float | None = Field(None, gt=0, description="None: train.lr_discriminator")
+    data: str | None = Field(None, description="dataset it discriminates; None: component default")
+
+
+class TeacherConfig(Section):
+    weight: float = Field(1.0, ge=0, description="weight in the soft-label mix; 0: not trained")
+    epochs: int | None = Field(None, gt=0, description="None: train.teacher_epochs or train.epochs")
+
+
+class PseudoLabelConfig(Section):
+    combine: Literal["weighted", "best-of-seeds"] = Field("weighted", description="TransAdv | AdvPicker")
+    ensemble_size: int = Field(5, ge=1, description="models per soft label (best-of-seeds)")
+
+
+class SelectionConfig(Section):
+    strategy: str = Field("all", description="selector component: all | adversarial")
+    ratio: float = Field(1.0, description="ρ, the kept fraction of pseudo-labelled data (0, 1]")
+
+    @field_validator("ratio")
+    @classmethod
+    def _ratio(cls, ratio: float) -> float:
+        if not 0 < ratio <= 1:
+            raise ValueError(f"{_num(ratio)} is not in (0, 1]")
+        return ratio
+
+
+class TrainConfig(Section):
+    epochs: int = Field(10, ge=1, description="epochs of every stage unless overridden")
+    batch_size: int = Field(32, ge=1, description="sentences per batch")
+    lr_ner: float = Field(6e-5, gt=0, description="NER loss (encoder + head)")
+    lr_generator: float = Field(6e-7, gt=0, description="adversarial loss on the encoder")
+    lr_discriminator: float = Field(5e-3, gt=0, description="discriminator losses")
+    lr_distill: float = Field(6e-5, gt=0, description="student distillation")
+    warmup: float = Field(0.05, ge=0, lt=1, description="linear warm-up fraction")
+    weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay")
+    grad_clip: float | None = Field(1.0, gt=0, description="max grad norm; None: no clipping")
+    selection_metric: Literal["target_dev", "source_dev"] = Field("target_dev", description="picks ckpt")
+    eval_every: Literal["epoch"] | int = Field("epoch", description="'epoch' or every N steps")
+    distill_epochs: int | None = Field(None, ge=1, description="None: epochs")
+    teacher_epochs: int | None = Field(None, ge=1, description="None: epochs")
+    num_workers: int = Field(0, ge=0, description="DataLoader workers")
+
+    @field_validator("eval_every", mode="before")
+    @classmethod
+    def _eval_every(cls, value: Any) -> Any:
+        if value != "epoch" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{value!r} is neither 'epoch' nor a positive step count")
+        return value
+
+
+class TrackingConfig(Section):
+    uri: str | None = Field(None, description="MLflow tracking URI; None: sqlite:///mlflow.db")
+    experiment: str | None = Field(None, description="MLflow experiment; None: the config's name")
+
+
+class SearchParam(Section):
+    type: Literal["float", "int", "categorical"] = Field(description="Optuna distribution")
+    low: float | None = Field(None, description="float/int: lower bound")
+    high: float | None = Field(None, description="float/int: upper bound")
+    log: bool = Field(False, description="sample on a log scale")
+    step: float | None = Field(None, gt=0, description="float/int: grid step")
+    choices: list[Any] | None = Field(None, description="categorical: the values")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SearchParam:
+        if self.type == "categorical":
+            if not self.choices:
+                raise FieldError("choices", f"{self.choices} is empty; categorical needs choices")
+        elif self.low is None or self.high is None or not self.low < self.high:
+            raise FieldError("high", f"[{self.low}, {self.high}] needs low < high")
+        elif self.log and self.low <= 0:
+            raise FieldError("low", f"{_num(self.low)} must be > 0 for a log scale")
+        return self
+
+
+class SearchConfig(Section):
+    n_trials: int = Field(20, ge=1, description="Optuna trials")
+    study: str | None = Field(None, description="study name; None: the config's name")
+    storage: str | None = Field(None, description="Optuna storage URL; None: in memory")
+    space: dict[str, SearchParam] = Field({}, description="dotted config path -> distribution")
+
+
+class ExperimentConfig(Section):
+    """One resolved experiment. Build it with `xner.core.config.load_experiment`."""
+
+    name: str = Field(description="experiment name; the MLflow experiment")
+    method: str = Field(description="method component: mbert-ft | tladv | advpicker | transadv")
+    description: str = Field("", description="free text for whoever reads the results")
+    variant: str | None = Field(None, description="the applied variant (set by the loader)")
+    seeds: list[int] = Field([1, 2, 3, 4, 5], description="one run per seed (papers: 5)")
+    device: str = Field("auto", description="auto | cpu | cuda | cuda:N")
+    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto: bf16 where supported")
+    encoder: EncoderConfig = Field(default_factory=EncoderConfig)
+    data: DataConfig
+    translation: TranslationConfig = Field(default_factory=TranslationConfig)
+    discriminators: dict[str, DiscriminatorConfig] = Field({}, description="by component name")
+    teachers: dict[str, TeacherConfig] = Field({"source": TeacherConfig()}, description="by name")
+    pseudo_label: PseudoLabelConfig = Field(default_factory=PseudoLabelConfig)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    store: str = Field(".xner/store", description="stage cache, relative to the working directory")
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    variants: dict[str, dict[str, Any]] = Field({}, description="name -> {dotted.path: value}")
+
+    _base_dir: Path | None = PrivateAttr(None)
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, seeds: list[int]) -> list[int]:
+        if not seeds:
+            raise ValueError("[] is empty; give at least one seed")
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"{seeds} repeats a seed")
+        return seeds
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, device: str) -> str:
+        if not _DEVICE.fullmatch(device):
+            raise ValueError(f"{device!r} is not auto, cpu, cuda or cuda:N")
+        return device
+
+    @field_validator("teachers")
+    @classmethod
+    def _weights(cls, teachers: dict[str, TeacherConfig]) -> dict[str, TeacherConfig]:
+        if sum(t.weight for t in teachers.values()) <= 0:
+            raise ValueError("weights sum to 0; at least one must be positive")
+        return teachers
+
+    @model_validator(mode="after")
+    def _cross_fields(self, info: ValidationInfo) -> ExperimentConfig:
+        pl = self.pseudo_label
+        if pl.combine == "best-of-seeds" and len(self.seeds) < pl.ensemble_size:
+            raise FieldError(
+                "pseudo_label.ensemble_size",
+                f"{pl.ensemble_size} needs at least {pl.ensemble_size} seeds with combine "
+                f"'best-of-seeds', but seeds has {len(self.seeds)}: {self.seeds}",
+            )
+        base = (info.context or {}).get("base_dir")
+        self._base_dir = Path(base) if base is not None else None
+        return self
+
+    @property
+    def base_dir(self) -> Path:
+        """Directory of the experiment file (the working directory when built in code)."""
+        return self._base_dir if self._base_dir is not None else Path.cwd()
+
+    def resolve_path(self, path: str | Path) -> Path:
+        """A path written in the experiment, made absolute against the experiment file."""
+        return Path(path) if Path(path).is_absolute() else (self.base_dir / path).resolve()
+
+    def variant_names(self) -> list[str]:
+        return list(self.variants)
+
+    def dictionary_path(self, lang: str) -> Path:
+        path = self.translation.dictionary.format(root=self.data.root, src=self.data.source_lang, lang=lang)
+        return self.resolve_path(path)
+
+    def teacher_weights(self) -> dict[str, float]:
+        """Positive weights normalised to sum 1 (Eq. 7 of TransAdv); zero-weight teachers dropped."""
+        total = sum(t.weight for t in self.teachers.values())
+        return {n: t.weight / total for n, t in self.teachers.items() if t.weight > 0}
