@@ -39,6 +39,43 @@ def _cmd_components(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_components() -> None:
+    import xner.registry  # noqa: F401  (the one place core loads every component)
+
+
+def _build(args: argparse.Namespace):  # -> runner.Experiment
+    from xner.core import runner
+
+    _load_components()
+    variants = args.variant or []
+    return runner.build(args.experiment, args.set, variants, include_base=not variants)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from xner.core import runner
+
+    exp = _build(args)
+    p = runner.plan(exp)
+    for row in p.rows:
+        n = row.node
+        sys.stdout.write(f"{'cached' if row.cached else 'to-run':<7} {n.name:<28} lang={n.lang or '-':<3} "
+                         f"seed={n.seed if n.seed is not None else '-':<3} {n.key}\n")
+    sys.stdout.write(f"{len(p.rows)} nodes: {p.to_run} to run, {p.cached} cached "
+                     f"(naive count without sharing: {p.naive})\n")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from xner.core import runner
+
+    exp = _build(args)
+    summary, results = runner.run(exp, device=args.device)
+    sys.stdout.write(runner.format_results(results) + "\n")
+    sys.stdout.write(f"nodes run {len(summary.ran)}, cached {len(summary.cached)}, "
+                     f"wall {summary.seconds:.1f}s\n")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from xner.core.demo_run import run_demo
 
@@ -64,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     comps = sub.add_parser("components", help="list every component family and its names")
     comps.add_argument("family", nargs="?", default=None)
     comps.set_defaults(func=_cmd_components)
+
+    for name, func, helptext in (("plan", _cmd_plan, "every node: stage, seed, language, cached or to run"),
+                                 ("run", _cmd_run, "run what is missing (resume) and print F1 per language")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("experiment", metavar="EXPERIMENT", help="YAML experiment file")
+        p.add_argument("--variant", action="append", help="a named variant (repeatable); default: base")
+        p.add_argument("--set", action="append", default=[], metavar="A.B=C", help="override a value")
+        p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+        p.set_defaults(func=func)
 
     demo = sub.add_parser("demo", help="the embedded demo: generated corpus, tiny model, five seeds")
     demo.add_argument("--out", default="demo-out", help="where the demo corpus and outputs go")

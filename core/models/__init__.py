@@ -1,0 +1,1 @@
+"""Encoders, heads, discriminators and the constrained Viterbi decoder."""

@@ -1,0 +1,17 @@
+"""Stage functions of the graph: encoder, translate, source, teacher, pseudo_label, select, distill,
+evaluate. Each reads only its node's params and inputs, and writes only into its private directory."""
+
+from xner.core.stages.inputs import run_encoder, run_translate
+from xner.core.stages.labelling import run_distill, run_evaluate, run_pseudo_label, run_select
+from xner.core.stages.training import run_source, run_teacher
+
+STAGES = {
+    "encoder": run_encoder,
+    "translate": run_translate,
+    "source": run_source,
+    "teacher": run_teacher,
+    "pseudo_label": run_pseudo_label,
+    "select": run_select,
+    "distill": run_distill,
+    "evaluate": run_evaluate,
+}

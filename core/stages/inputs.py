@@ -1,0 +1,47 @@
+"""Input stages: `encoder` (the pretrained starting point every model copies) and `translate`
+(TransAdv §2.2 datasets for one target language)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from xner.core.models.encoder import save_encoder
+from xner.core.pipeline import StageContext
+from xner.core.registry import ENCODERS
+from xner.core.stages.services import Services
+from xner.core.translate.datasets import build_datasets
+
+
+def run_encoder(ctx: StageContext) -> dict[str, Any]:
+    """A hub/local encoder is used in place (`path`); a `tiny` one is built once, here, and saved,
+    so every stage and seed of the experiment starts from the same weights and vocabulary."""
+    enc = ctx.node.params["encoder"]
+    if enc["name"] != "tiny":
+        ENCODERS.get(enc["name"])  # unknown component names fail here, listing the known ones
+        return {"path": enc["path"]}
+    svc: Services = ctx.services
+    corpus: list[list[str]] = []
+    for spec in ctx.node.params["vocab_corpora"]:
+        corpus += svc.corpus(spec["path"], spec["format"], spec["lang"], spec["limit"]) \
+            .table.column("tokens").to_pylist()
+    tiny = enc["tiny"]
+    bundle = ENCODERS.build(
+        "tiny", corpus=corpus, dropout=enc["dropout"], seed=0, hidden_size=tiny["hidden"],
+        num_layers=tiny["layers"], num_heads=tiny["heads"], intermediate_size=2 * tiny["hidden"],
+        vocab_size=tiny["vocab_size"])
+    save_encoder(bundle, ctx.out / "encoder")
+    return {"path": None, "subdir": "encoder", "vocab": len(bundle.tokenizer)}
+
+
+def run_translate(ctx: StageContext) -> dict[str, Any]:
+    """D_T, D_S^swi, D_T^swi, D_S^shu, D_T^shu as parquet files of this node."""
+    p, svc = ctx.node.params, ctx.services
+    source = svc.split(p["data"], "src_train")
+    sets = build_datasets(source, p["data"]["lang"], p["dictionary"], p["strategy"], seed=p["shuffle_seed"],
+                          cache_dir=svc.cache_dir / "translate")
+    for name, corpus in sets.items():
+        corpus.to_parquet(ctx.out / f"{name}.parquet")
+    (ctx.out / "order.json").write_text(json.dumps(sets.order))
+    (ctx.out / "metadata.json").write_text(json.dumps(sets.metadata, indent=1, default=str))
+    return {"sentences": {k: len(v) for k, v in sets.items()}}

@@ -1,0 +1,135 @@
+"""Stages after the teachers: `pseudo_label` (soft labels on D_T^u), `select` (top-ρ by ℓ-score or
+all), `distill` (student, Eq. 8) and `evaluate` (Viterbi + both seqeval modes, predictions written)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+
+from xner.core.data.batching import make_loader
+from xner.core.data.corpus import Corpus
+from xner.core.data.readers import write_conll
+from xner.core.metrics import evaluate
+from xner.core.models.device import seed_everything
+from xner.core.pipeline import StageContext
+from xner.core.pseudo import best_of_seeds, l_score, top_ratio, weighted_union
+from xner.core.stages.services import Services, label_set_for
+from xner.core.stages.training import _save, _select, build_discriminators, encoder_dir, evaluator
+from xner.core.train.loop import fit
+from xner.core.train.predict import Predictions, decode, predict
+from xner.core.train.steps import StepRunner
+
+log = logging.getLogger(__name__)
+
+
+def _model_roles(ctx: StageContext) -> list[str]:
+    return sorted(r for r in ctx.node.inputs if r.startswith("model:"))
+
+
+def _predict_role(ctx: StageContext, role: str, corpus: Corpus, with_disc: bool) -> Predictions:
+    svc: Services = ctx.services
+    p = ctx.node.params
+    ls = label_set_for(p["data"]["format"])
+    edir = encoder_dir(ctx)
+    model = svc.load_model(p["encoder"], edir, len(ls), ctx.input_dir(role) / "model.pt")
+    disc = None
+    if with_disc:
+        states = torch.load(ctx.input_dir(role) / "discriminators.pt", weights_only=True)
+        lang = ctx.input_manifest(role)["params"]["discriminators"].get("language")
+        if lang is not None and "language" in states:
+            mods, _ = build_discriminators({"language": lang}, model.encoder.hidden_size)
+            disc = mods["language"].to(svc.device)
+            disc.load_state_dict(states["language"])
+    encoded = svc.encode(corpus, edir, ls, p["encoder"]["max_length"])
+    return predict(model, encoded, svc.device, language_discriminator=disc)
+
+
+def run_pseudo_label(ctx: StageContext) -> dict[str, Any]:
+    """Soft labels per word of the unlabelled target train set, plus each sentence's P(source)."""
+    p = ctx.node.params
+    corpus = ctx.services.split(p["data"], "tgt_train")
+    roles = _model_roles(ctx)
+    disc_role = p.get("discriminator_from")
+    preds = {r: _predict_role(ctx, r, corpus, with_disc=(p["combine"] == "best-of-seeds"
+                                                       or r == disc_role)) for r in roles}
+    chosen = np.zeros(len(corpus), dtype=np.int64)
+    if p["combine"] == "best-of-seeds":
+        soft, chosen = best_of_seeds([preds[r].probs for r in roles])
+        sp = [preds[r].source_prob for r in roles]
+        source_prob = (np.array([sp[m][s] for s, m in enumerate(chosen)])
+                       if all(x is not None for x in sp) else None)
+    else:
+        weights = {f"model:{k}": w for k, w in p["weights"].items()}
+        soft = weighted_union({r: preds[r].probs for r in roles}, weights)
+        source_prob = preds[disc_role].source_prob if disc_role else None
+    table = pa.table({
+        "probs": [s.tolist() for s in soft],
+        "source_prob": (source_prob if source_prob is not None else np.full(len(soft), np.nan)),
+        "chosen": chosen,
+    })
+    pq.write_table(table, ctx.out / "soft.parquet")
+    return {"sentences": len(soft), "has_source_prob": source_prob is not None}
+
+
+def run_select(ctx: StageContext) -> dict[str, Any]:
+    """`all`, or AdvPicker's adversarial selection: top ρ of sentences by ℓ-score (Eq. 6)."""
+    p = ctx.node.params
+    table = pq.read_table(ctx.input_dir("pseudo") / "soft.parquet", columns=["source_prob"])
+    p_source = table.column("source_prob").to_numpy()
+    if p["strategy"] == "all":
+        keep = np.arange(len(p_source))
+    else:
+        if np.isnan(p_source).any():
+            raise ValueError("adversarial selection needs P(source) from a language discriminator, "
+                             "but the pseudo-labelling models have none")
+        keep = top_ratio(l_score(p_source), p["ratio"])
+    (ctx.out / "selected.json").write_text(json.dumps(keep.tolist()))
+    mean_l = float(l_score(p_source[keep]).mean()) if len(keep) and not np.isnan(p_source).any() else None
+    return {"selected": len(keep), "total": len(p_source), "mean_l_score": mean_l}
+
+
+def run_distill(ctx: StageContext) -> dict[str, Any]:
+    """Θstu: a fresh pretrained encoder + linear head trained on the selected soft labels (Eq. 8)."""
+    seed_everything(ctx.node.seed)
+    p, svc = ctx.node.params, ctx.services
+    train = p["train"]
+    ls = label_set_for(p["data"]["format"])
+    keep = json.loads((ctx.input_dir("select") / "selected.json").read_text())
+    soft_all = pq.read_table(ctx.input_dir("pseudo") / "soft.parquet", columns=["probs"])
+    probs = soft_all.column("probs").to_pylist()
+    corpus = svc.split(p["data"], "tgt_train").select(keep, name="selected")
+    encoded = svc.encode(corpus, encoder_dir(ctx), ls, p["encoder"]["max_length"])
+    loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
+                         soft_labels=[np.asarray(probs[i], dtype=np.float32) for i in keep])
+    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls))
+    runner = StepRunner(model, {}, {}, lr_ner=train["lr_distill"], lr_generator=0.0, lr_discriminator=0.0,
+                        weight_decay=train["weight_decay"], total_steps=train["epochs"] * len(loader),
+                        warmup=train["warmup"], grad_clip=train["grad_clip"], device=svc.device,
+                        precision=svc.precision)
+    result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
+                 select=_select(train), mode="distill", desc=ctx.node.name)
+    return _save(ctx, result, {})
+
+
+def run_evaluate(ctx: StageContext) -> dict[str, Any]:
+    """Final scores of one model, or of an ensemble (mean of the models' probabilities, AdvPicker's
+    'w/o KD'): Viterbi tags, both seqeval modes per type, CoNLL predictions and the reports."""
+    p, svc = ctx.node.params, ctx.services
+    ls = label_set_for(p["data"]["format"])
+    out: dict[str, Any] = {}
+    for split, role in (("dev", "tgt_dev"), ("test", "tgt_test")):
+        corpus = svc.split(p["data"], role)
+        preds = [_predict_role(ctx, r, corpus, with_disc=False).probs for r in _model_roles(ctx)]
+        mean = [np.mean([m[s] for m in preds], axis=0) for s in range(len(corpus))]
+        tags = decode(mean, ls, svc.device)
+        scores = evaluate([s.tags for s in corpus], tags)
+        write_conll(corpus, ctx.out / f"{split}_predictions.conll", extra={"pred": tags})
+        (ctx.out / f"{split}_report.txt").write_text(scores.report())
+        out.update({f"{split}_{k}": v for k, v in scores.as_flat_dict().items()})
+    return out

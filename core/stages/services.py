@@ -1,0 +1,100 @@
+"""Run-wide memo of the expensive, deterministic things stages share: corpora, tokenizers, encodings.
+
+Everything is keyed by what it is computed from (file paths + limits, encoder directory, corpus
+fingerprint), never by which node asked, so two nodes that read the same data share one load and one
+tokenization; the on-disk caches (parquet) make the same true across processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from xner.core.data.align import EncodedCorpus, encode_corpus_cached
+from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
+from xner.core.data.corpus import Corpus
+from xner.core.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
+from xner.core.models.device import resolve_device
+from xner.core.models.encoder import TokenEncoder, freeze, load_hf_encoder
+from xner.core.models.ner_model import NerModel
+
+log = logging.getLogger(__name__)
+
+
+def label_set_for(fmt: str) -> LabelSet:
+    return LabelSet(CONLL_TYPES if fmt == "conll" else WIKIANN_TYPES)
+
+
+def subsample(corpus: Corpus, limit: int | None, seed: int = 0) -> Corpus:
+    """A fixed random subset (same for every node and seed), kept in file order."""
+    if limit is None or len(corpus) <= limit:
+        return corpus
+    keep = sorted(random.Random(seed).sample(range(len(corpus)), limit))
+    return corpus.select(keep, name=f"{corpus.name}[{limit}]")
+
+
+@dataclass
+class Services:
+    """Memo caches; `cache_dir` holds parquet caches shared by every run on this store."""
+
+    cache_dir: Path
+    device: torch.device = field(default_factory=lambda: resolve_device("auto"))
+    precision: str = "auto"
+    _corpora: dict[tuple, Corpus] = field(default_factory=dict)
+    _tokenizers: dict[str, Any] = field(default_factory=dict)
+    _encoded: dict[tuple, EncodedCorpus] = field(default_factory=dict)
+
+    def corpus(self, path: str, fmt: str, lang: str, limit: int | None = None) -> Corpus:
+        key = (path, fmt, lang, limit)
+        if key not in self._corpora:
+            full = cached_corpus(path, fmt, lang, self.cache_dir / "corpora")
+            self._corpora[key] = subsample(full, limit)
+        return self._corpora[key]
+
+    def split(self, data: Mapping[str, Any], role: str) -> Corpus:
+        """`role` is one of src_train, src_dev, tgt_train, tgt_dev, tgt_test (node params' `data`)."""
+        lang = data["source_lang"] if role.startswith("src") else data["lang"]
+        limit = data["max_train"] if role.endswith("train") else data["max_eval"]
+        return self.corpus(data["files"][role], data["format"], lang, limit)
+
+    def tokenizer(self, encoder_dir: str) -> Any:
+        if encoder_dir not in self._tokenizers:
+            from transformers import AutoTokenizer
+
+            self._tokenizers[encoder_dir] = AutoTokenizer.from_pretrained(encoder_dir)
+        return self._tokenizers[encoder_dir]
+
+    def encode(
+        self, corpus: Corpus, encoder_dir: str, label_set: LabelSet, max_length: int,
+        lang_ids: Mapping[str, int] | None = None,
+        extras: Mapping[str, Sequence[Sequence[int]]] | None = None, extras_key: str = "",
+    ) -> EncodedCorpus:
+        tok = self.tokenizer(encoder_dir)
+        lang_key = sorted((lang_ids or {}).items())
+        key = (corpus.fingerprint, encoder_dir, max_length, str(lang_key), extras_key)
+        if key not in self._encoded:
+            disk_key = tokenized_key(
+                f"{corpus.fingerprint}|{lang_key}|{extras_key}|{label_set.tags}",
+                tokenizer_id(tok), max_length)
+            self._encoded[key] = encode_corpus_cached(
+                corpus, tok, label_set, max_length, self.cache_dir / "encoded", disk_key,
+                lang_ids=lang_ids, extras=extras)
+        return self._encoded[key]
+
+    def new_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int) -> NerModel:
+        """A fresh pretrained encoder (frozen as configured) + a new head."""
+        bundle = load_hf_encoder(encoder_dir, dropout=encoder["dropout"])
+        freeze(bundle.model, encoder["freeze_embeddings"], encoder["frozen_layers"])
+        return NerModel(TokenEncoder(bundle.model), num_labels, encoder["dropout"]).to(self.device)
+
+    def load_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int,
+                   checkpoint: Path) -> NerModel:
+        model = self.new_model(encoder, encoder_dir, num_labels)
+        model.load_state_dict(torch.load(checkpoint, map_location=self.device, weights_only=True))
+        return model

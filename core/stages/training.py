@@ -1,0 +1,184 @@
+"""Training stages: `source` (Θsrc: mBERT-FT / TLADV / MLADV), `teacher` (Θentity/Θcontext/Θorder)
+and `distill` (Θstu). All share one fit loop and one epoch evaluation on target dev/test + source dev.
+
+Which corpus a name refers to:
+  D_S      labelled source train            D_T_u    target train, unlabelled (labels never read)
+  D_T, D_S_swi, D_T_swi, D_S_shu, D_T_shu   TransAdv §2.2 datasets from the `translate` node
+Language labels are per word (1 = source language, 0 = target) from each corpus' `langs` column, so
+code-switched sentences carry both; order labels are per sentence (1 = original, 0 = `*_shu`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+import torch
+
+from xner.core.data.batching import make_loader
+from xner.core.data.corpus import Corpus
+from xner.core.models.device import seed_everything
+from xner.core.models.discriminators import LanguageDiscriminator, OrderDiscriminator
+from xner.core.pipeline import StageContext
+from xner.core.stages.services import Services, label_set_for
+from xner.core.train.loop import fit
+from xner.core.train.predict import score
+from xner.core.train.steps import AdversarialSpec, StepRunner
+
+log = logging.getLogger(__name__)
+
+
+def encoder_dir(ctx: StageContext) -> str:
+    result = ctx.input_manifest("encoder")["result"]
+    return result["path"] or str(ctx.input_dir("encoder") / result["subdir"])
+
+
+def dataset(ctx: StageContext, name: str) -> Corpus:
+    svc: Services = ctx.services
+    data = ctx.node.params["data"]
+    if name == "D_S":
+        return svc.split(data, "src_train")
+    if name == "D_T_u":
+        return svc.split(data, "tgt_train")
+    path = ctx.input_dir("translate") / f"{name}.parquet"
+    if not path.exists():
+        raise KeyError(f"dataset {name!r} is not produced by the translate node ({path})")
+    return Corpus.from_parquet(path)
+
+
+def order_labels(ctx: StageContext, name: str, n: int) -> list[int]:
+    """1 = original order, 0 = shuffled; a `*_shu` sentence no shuffle could change counts as original."""
+    if not name.endswith("_shu"):
+        return [1] * n
+    changed = json.loads((ctx.input_dir("translate") / "order.json").read_text())[name]
+    return [1 - int(c) for c in changed]
+
+
+def union(corpora: list[Corpus], name: str) -> Corpus:
+    return Corpus(pa.concat_tables([c.table for c in corpora]), name=name)
+
+
+def _lang_ids(data: Mapping[str, Any]) -> dict[str, int]:
+    return {data["source_lang"]: 1, data["lang"]: 0}
+
+
+def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
+    """Per-epoch scores: target dev (selection), target test (curves), source dev (leak-free option)."""
+    svc: Services = ctx.services
+    data, enc = ctx.node.params["data"], ctx.node.params["encoder"]
+    ls = label_set_for(data["format"])
+    edir = encoder_dir(ctx)
+    sets = {name: svc.split(data, role) for name, role in
+            (("dev", "tgt_dev"), ("test", "tgt_test"), ("source_dev", "src_dev"))}
+    encoded = {k: svc.encode(c, edir, ls, enc["max_length"]) for k, c in sets.items()}
+
+    def evaluate() -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, corpus in sets.items():
+            scores, _ = score(model, encoded[name], corpus, ls, svc.device)
+            out[f"{name}_f1"] = scores.conlleval.f1
+            out[f"{name}_strict_f1"] = scores.strict.f1
+        return out
+
+    return evaluate
+
+
+def build_discriminators(specs: Mapping[str, Mapping[str, Any]], hidden_size: int
+                         ) -> tuple[dict[str, torch.nn.Module], dict[str, AdversarialSpec]]:
+    modules: dict[str, torch.nn.Module] = {}
+    out: dict[str, AdversarialSpec] = {}
+    for name, spec in specs.items():
+        cls = OrderDiscriminator if spec["kind"] == "order" else LanguageDiscriminator
+        modules[name] = cls(hidden_size, spec["hidden"])
+        out[name] = AdversarialSpec(name, spec["kind"], spec.get("mask", "all"))
+    return modules, out
+
+
+def adversarial_loaders(ctx: StageContext, specs: Mapping[str, Mapping[str, Any]], batch_size: int
+                        ) -> dict[str, Any]:
+    svc: Services = ctx.services
+    data, enc = ctx.node.params["data"], ctx.node.params["encoder"]
+    ls = label_set_for(data["format"])
+    loaders = {}
+    for i, (name, spec) in enumerate(specs.items()):
+        parts = [dataset(ctx, d) for d in spec["data"]]
+        corpus = union(parts, f"adv-{name}")
+        order = [[label] * len(s.tokens) for d, part in zip(spec["data"], parts, strict=True)
+                 for s, label in zip(part, order_labels(ctx, d, len(part)), strict=True)]
+        encoded = svc.encode(corpus, encoder_dir(ctx), ls, enc["max_length"], _lang_ids(data),
+                             extras={"order": order}, extras_key="order:" + ",".join(spec["data"]))
+        loaders[name] = make_loader(encoded, batch_size, shuffle=True, seed=ctx.node.seed + 1000 * (i + 1))
+    return loaders
+
+
+def train_ner(ctx: StageContext, model: torch.nn.Module, discs: dict[str, torch.nn.Module],
+              specs: Mapping[str, Mapping[str, Any]], ner_data: list[str], lr_discriminator: Any
+              ) -> dict[str, Any]:
+    """Fit NER on `ner_data` (+ adversarial steps), keep the best epoch, save it, return metrics."""
+    svc: Services = ctx.services
+    p = ctx.node.params
+    train, data, enc = p["train"], p["data"], p["encoder"]
+    ls = label_set_for(data["format"])
+    ner_corpus = union([dataset(ctx, d) for d in ner_data], "ner")
+    encoded = svc.encode(ner_corpus, encoder_dir(ctx), ls, enc["max_length"])
+    loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed)
+    adv_specs = {n: AdversarialSpec(n, s["kind"], s.get("mask", "all")) for n, s in specs.items()}
+    runner = StepRunner(
+        model, discs, adv_specs, lr_ner=train["lr_ner"], lr_generator=train["lr_generator"],
+        lr_discriminator=lr_discriminator, weight_decay=train["weight_decay"],
+        total_steps=train["epochs"] * len(loader), warmup=train["warmup"],
+        grad_clip=train["grad_clip"], device=svc.device, precision=svc.precision)
+    result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
+                 select=_select(train), adversarial=adversarial_loaders(ctx, specs, train["batch_size"]),
+                 desc=ctx.node.name)
+    return _save(ctx, result, discs)
+
+
+def _select(train: Mapping[str, Any]) -> str:
+    return "dev_f1" if train["selection_metric"] == "target_dev" else "source_dev_f1"
+
+
+def _save(ctx: StageContext, result: Any, discs: Mapping[str, torch.nn.Module]) -> dict[str, Any]:
+    torch.save(result.state["model"], ctx.out / "model.pt")
+    torch.save({n: result.state[n] for n in discs}, ctx.out / "discriminators.pt")
+    (ctx.out / "curve.json").write_text(json.dumps(result.curve, indent=1))
+    best = {k: v for k, v in result.best.items() if k != "epoch"}
+    return {"best_epoch": result.best_epoch, **best, "curve": result.curve}
+
+
+def run_source(ctx: StageContext) -> dict[str, Any]:
+    """Θsrc: NER on D_S plus any subset of discriminators (none = mBERT-FT, language = TLADV,
+    language + order = TransAdv's MLADV)."""
+    seed_everything(ctx.node.seed)
+    p, svc = ctx.node.params, ctx.services
+    ls = label_set_for(p["data"]["format"])
+    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls))
+    discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)
+    discs = {n: d.to(svc.device) for n, d in discs.items()}
+    lrs = {n: s.get("lr") or p["train"]["lr_discriminator"] for n, s in p["discriminators"].items()}
+    return train_ner(ctx, model, discs, p["discriminators"], p["ner_data"], lrs)
+
+
+def run_teacher(ctx: StageContext) -> dict[str, Any]:
+    """Θentity / Θcontext / Θorder: a copy of Θsrc fine-tuned with L_ner on the teacher's data mix;
+    the entity/context teachers continue adversarial training with the masked language discriminator
+    initialised from Θsrc's language discriminator (TransAdv §2.4, Eq. 6)."""
+    seed_everything(ctx.node.seed)
+    p, svc = ctx.node.params, ctx.services
+    ls = label_set_for(p["data"]["format"])
+    model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("source") / "model.pt")
+    discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)
+    src_discs = torch.load(ctx.input_dir("source") / "discriminators.pt", weights_only=True)
+    for name, spec in p["discriminators"].items():
+        init = spec.get("init_from")
+        if init:
+            if init not in src_discs:
+                raise KeyError(f"teacher discriminator {name!r} starts from Θsrc's {init!r}, "
+                               f"which Θsrc does not have (it has {sorted(src_discs)})")
+            discs[name].load_state_dict(src_discs[init])
+    discs = {n: d.to(svc.device) for n, d in discs.items()}
+    lrs = {n: s.get("lr") or p["train"]["lr_discriminator"] for n, s in p["discriminators"].items()}
+    return train_ner(ctx, model, discs, p["discriminators"], p["ner_data"], lrs)

@@ -1,0 +1,91 @@
+"""Prediction over an encoded corpus: per-word label distributions, discriminator scores, Viterbi tags.
+
+Outputs are per *sentence* and per *word* (windows of long sentences merged back by
+`merge_windows`), so teachers' soft labels, ensembles and scoring never see sub-tokens or windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from xner.core.data.align import EncodedCorpus, merge_windows
+from xner.core.data.batching import make_loader
+from xner.core.data.corpus import Corpus
+from xner.core.labels import LabelSet
+from xner.core.metrics import NerScores, evaluate
+from xner.core.models.device import autocast_context
+from xner.core.models.viterbi import ViterbiDecoder
+
+
+@dataclass
+class Predictions:
+    probs: list[np.ndarray]  # per sentence [n_words, L] softmax of the NER head
+    source_prob: np.ndarray | None = None  # per sentence P(source) from a language discriminator
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    encoded: EncodedCorpus,
+    device: torch.device,
+    batch_size: int = 64,
+    language_discriminator: nn.Module | None = None,
+    precision: str = "auto",
+) -> Predictions:
+    """Softmax per word (and, with a discriminator, the sentence's mean P(source) over its words)."""
+    model.eval()
+    if language_discriminator is not None:
+        language_discriminator.eval()
+    loader = make_loader(encoded, batch_size, shuffle=False)
+    row_probs: dict[int, np.ndarray] = {}
+    row_disc: dict[int, np.ndarray] = {}
+    for batch in loader:
+        ids = batch["input_ids"].to(device)
+        mask = batch["attention_mask"].to(device)
+        with autocast_context(device, precision):
+            h, logits = model(ids, mask)  # [B, S, H], [B, S, L]
+        probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # [B, S, L]
+        disc = None
+        if language_discriminator is not None:
+            disc = torch.sigmoid(language_discriminator(h.float())).cpu().numpy()  # [B, S]
+        for i, r in enumerate(batch["row"].tolist()):
+            row_probs[r] = probs[i]
+            if disc is not None:
+                row_disc[r] = disc[i]
+    per_word = merge_windows(encoded, row_probs)
+    probs_out = [np.stack(words).astype(np.float32) if words else
+                 np.zeros((0, probs.shape[-1]), np.float32) for words in per_word]
+    source_prob = None
+    if language_discriminator is not None:
+        merged = merge_windows(encoded, row_disc)
+        source_prob = np.array([float(np.mean(w)) if w else 0.5 for w in merged], dtype=np.float64)
+    return Predictions(probs_out, source_prob)
+
+
+def decode(probs: list[np.ndarray], label_set: LabelSet, device: torch.device,
+           batch_size: int = 256) -> list[list[str]]:
+    """Constrained Viterbi over per-word probabilities, batched on `device`."""
+    decoder = ViterbiDecoder(label_set, device)
+    tags: list[list[str]] = []
+    for start in range(0, len(probs), batch_size):
+        chunk = probs[start:start + batch_size]
+        t = max((len(p) for p in chunk), default=0)
+        scores = torch.full((len(chunk), max(t, 1), len(label_set)), 1.0 / len(label_set))
+        mask = torch.zeros(len(chunk), max(t, 1), dtype=torch.bool)
+        for i, p in enumerate(chunk):
+            scores[i, : len(p)] = torch.from_numpy(p)
+            mask[i, : len(p)] = True
+        tags += decoder.decode_tags(scores.to(device), mask.to(device), space="probs")
+    return tags
+
+
+def score(model: nn.Module, encoded: EncodedCorpus, gold: Corpus, label_set: LabelSet,
+          device: torch.device, batch_size: int = 64) -> tuple[NerScores, list[list[str]]]:
+    """Viterbi tags and both seqeval modes of `model` on a labelled corpus."""
+    pred = decode(predict(model, encoded, device, batch_size).probs, label_set, device)
+    gold_tags = [s.tags for s in gold]
+    return evaluate(gold_tags, pred), pred

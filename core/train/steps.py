@@ -1,0 +1,184 @@
+"""The update steps: NER, generator and discriminators (adversarial), and distillation.
+
+Each loss owns an optimiser over exactly the parameters the papers let it move (TransAdv §2.3,
+AdvPicker §3.1 and Algorithm 1):
+  * L_ner  -> encoder (trainable layers) + NER head;
+  * L_g    -> encoder only (labels flipped, TransAdv Eq. 5);
+  * L_dis  -> the discriminators only, computed on the generator step's *detached* features, so the
+              discriminator step costs no second encoder pass and can never reach the encoder;
+  * L_kd   -> student encoder + head (MSE to soft labels, Eq. 8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from xner.core.labels import IGNORE_INDEX
+from xner.core.models.device import autocast_context
+from xner.core.models.discriminators import OrderDiscriminator, sentence_bce, token_bce
+from xner.core.train.optim import adamw, linear_warmup
+
+MASKS = ("all", "entity", "context")
+
+
+@dataclass(frozen=True)
+class AdversarialSpec:
+    """How one discriminator is trained: its kind and which words its loss sees (Eq. 6 masks)."""
+
+    name: str
+    kind: str  # "language" (token level) or "order" (sentence level)
+    mask: str = "all"  # "all", "entity" (labels != O), "context" (labels == O)
+
+
+def language_mask(batch: Mapping[str, torch.Tensor], mode: str) -> torch.Tensor:
+    """Words whose language the discriminator classifies: first sub-tokens, restricted per Eq. 6."""
+    has_lang = batch["langs"] != IGNORE_INDEX  # [B, S]
+    if mode == "all":
+        return has_lang
+    labels = batch["labels"]  # [B, S]; O has id 0 in every LabelSet
+    if mode == "entity":
+        return has_lang & (labels > 0)
+    if mode == "context":
+        return has_lang & (labels == 0)
+    raise ValueError(f"discriminator mask must be one of {MASKS}, got {mode!r}")
+
+
+def order_labels(batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    """Sentence order label per row (1 original, 0 shuffled), carried as a word-level extra column."""
+    return batch["order"].max(dim=1).values.clamp(min=0)  # [B]
+
+
+def kd_mse(logits: torch.Tensor, soft: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Eq. 8: mean over words of MSE(p_teacher, softmax(student)), the MSE averaged over labels."""
+    p = torch.softmax(logits.float(), dim=-1)  # [B, S, L]
+    per_word = ((p - soft) ** 2).mean(dim=-1)  # [B, S]
+    m = mask.float()
+    return (per_word * m).sum() / m.sum().clamp(min=1.0)
+
+
+class StepRunner:
+    """Holds the model, its discriminators, one optimiser + schedule per loss, and does the steps."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        discriminators: Mapping[str, nn.Module],
+        specs: Mapping[str, AdversarialSpec],
+        *,
+        lr_ner: float,
+        lr_generator: float,
+        lr_discriminator: float | Mapping[str, float],
+        weight_decay: float,
+        total_steps: int,
+        warmup: float,
+        grad_clip: float | None,
+        device: torch.device,
+        precision: str = "auto",
+    ) -> None:
+        self.model = model
+        self.discriminators = dict(discriminators)
+        self.specs = dict(specs)
+        self.device = device
+        self.precision = precision
+        self.grad_clip = grad_clip
+        self.opt_ner = adamw(model.parameters(), lr_ner, weight_decay, device)
+        self.schedulers = [linear_warmup(self.opt_ner, total_steps, warmup)]
+        self.opt_gen = self.opt_dis = None
+        if self.discriminators:
+            self.opt_gen = adamw(model.encoder.parameters(), lr_generator, weight_decay, device)
+            groups = []
+            for name, disc in self.discriminators.items():
+                lr = (lr_discriminator[name] if isinstance(lr_discriminator, Mapping)
+                      else lr_discriminator)
+                groups.append({"params": [p for p in disc.parameters() if p.requires_grad], "lr": lr})
+            self.opt_dis = torch.optim.AdamW(groups, weight_decay=weight_decay)
+            self.schedulers += [linear_warmup(self.opt_gen, total_steps, warmup),
+                                linear_warmup(self.opt_dis, total_steps, warmup)]
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _to(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def _zero(self) -> None:
+        self.model.zero_grad(set_to_none=True)
+        for d in self.discriminators.values():
+            d.zero_grad(set_to_none=True)
+
+    def _step(self, opt: torch.optim.Optimizer, params: Any) -> None:
+        if self.grad_clip:
+            torch.nn.utils.clip_grad_norm_([p for p in params if p.grad is not None], self.grad_clip)
+        opt.step()
+
+    def advance_schedules(self) -> None:
+        for s in self.schedulers:
+            s.step()
+
+    # -- steps -----------------------------------------------------------------------------------
+    def ner_step(self, batch: Mapping[str, torch.Tensor]) -> float:
+        """Cross-entropy on first sub-tokens (Eq. 2, 5: L_ner); moves encoder + head."""
+        b = self._to(batch)
+        self.model.train()
+        self._zero()
+        with autocast_context(self.device, self.precision):
+            logits = self.model(b["input_ids"], b["attention_mask"])[1]  # [B, S, L]
+        loss = F.cross_entropy(logits.float().flatten(0, 1), b["labels"].flatten(),
+                               ignore_index=IGNORE_INDEX)
+        loss.backward()
+        self._step(self.opt_ner, self.model.parameters())
+        return float(loss.detach())
+
+    def distill_step(self, batch: Mapping[str, torch.Tensor]) -> float:
+        b = self._to(batch)
+        self.model.train()
+        self._zero()
+        with autocast_context(self.device, self.precision):
+            logits = self.model(b["input_ids"], b["attention_mask"])[1]  # [B, S, L]
+        loss = kd_mse(logits, b["soft"], b["soft_mask"])
+        loss.backward()
+        self._step(self.opt_ner, self.model.parameters())
+        return float(loss.detach())
+
+    def _disc_loss(self, name: str, h: torch.Tensor, b: Mapping[str, torch.Tensor], flip: bool
+                   ) -> torch.Tensor:
+        spec, disc = self.specs[name], self.discriminators[name]
+        if spec.kind == "order":
+            assert isinstance(disc, OrderDiscriminator)
+            logits = disc(h.float(), b["attention_mask"].bool())  # [B]
+            return sentence_bce(logits, order_labels(b), flip=flip)
+        logits = disc(h.float())  # [B, S]
+        return token_bce(logits, b["langs"].clamp(min=0), language_mask(b, spec.mask), flip=flip)
+
+    def adversarial_step(self, batches: Mapping[str, Mapping[str, torch.Tensor]]) -> dict[str, float]:
+        """One generator step (L_g, encoder only) then one discriminator step (L_dis, detached h)."""
+        if not self.discriminators:
+            return {}
+        assert self.opt_gen is not None and self.opt_dis is not None
+        self.model.train()
+        self._zero()
+        feats: dict[str, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
+        gen_loss = torch.zeros((), device=self.device)
+        for name, batch in batches.items():
+            b = self._to(batch)
+            with autocast_context(self.device, self.precision):
+                h = self.model.encoder(b["input_ids"], b["attention_mask"])  # [B, S, H]
+            feats[name] = (h.detach(), b)
+            gen_loss = gen_loss + self._disc_loss(name, h, b, flip=True)
+        gen_loss.backward()
+        self._step(self.opt_gen, self.model.encoder.parameters())
+        self._zero()  # drop the discriminator grads L_g produced: only L_dis may move them
+        dis_loss = torch.zeros((), device=self.device)
+        out = {"loss_generator": float(gen_loss.detach())}
+        for name, (h, b) in feats.items():
+            loss = self._disc_loss(name, h, b, flip=False)
+            out[f"loss_{name}"] = float(loss.detach())
+            dis_loss = dis_loss + loss
+        dis_loss.backward()
+        self._step(self.opt_dis, chain(*(d.parameters() for d in self.discriminators.values())))
+        return out
