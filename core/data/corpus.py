@@ -138,8 +138,11 @@ class Corpus:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         meta = {b"xner.name": self.name.encode(), b"xner.lang": self.lang.encode()}
-        pq.write_table(self.table.replace_schema_metadata(meta), tmp)
-        os.replace(tmp, path)
+        try:
+            pq.write_table(self.table.replace_schema_metadata(meta), tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def from_parquet(cls, path: str | Path) -> Corpus:
