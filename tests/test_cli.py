@@ -1,0 +1,69 @@
+"""The `xner` command line: help, data stats (exact counts on real data), components, clean errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from xner.core.cli import main
+
+SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+
+
+def test_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("data", "components", "plan", "run", "demo"):
+        assert cmd in out
+
+
+def test_data_stats_small_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "x.txt"
+    f.write_text("-DOCSTART- O\n\nAna B-PER\nvive O\nen O\nNueva B-LOC\nYork I-LOC\n\nONU B-ORG\n")
+    assert main(["data", "stats", str(f)]) == 0
+    out = capsys.readouterr().out
+    lines = {ln.split()[0]: ln.split()[-1] for ln in out.splitlines()[1:] if ln.strip()}
+    assert lines["sentences"] == "2" and lines["tokens"] == "6" and lines["entities"] == "3"
+    assert lines["LOC"] == "1" and lines["ORG"] == "1" and lines["PER"] == "1"
+
+
+def test_malformed_file_is_one_line_exit_2(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f = tmp_path / "bad.txt"
+    f.write_text("Ana B-PER\nvive\n")
+    assert main(["data", "stats", str(f)]) == 2
+    assert f"{f}:2:" in caplog.text
+
+
+def test_components_lists_every_family(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["components"]) == 0
+    out = capsys.readouterr().out
+    for fam, name in (("encoders", "tiny"), ("discriminators", "entity-language"),
+                      ("teachers", "context"), ("selectors", "adversarial"), ("methods", "transadv"),
+                      ("translators", "lexicon-word")):
+        assert f"{fam}:" in out and name in out
+
+
+@pytest.mark.parametrize(
+    ("split", "fmt", "expected"),
+    [
+        ("conll/en/train.txt", "conll",
+         {"sentences": 14042, "tokens": 203621, "entities": 23499, "LOC": 7140, "MISC": 3438,
+          "ORG": 6321, "PER": 6600}),
+        ("conll/es/train.txt", "conll", {"sentences": 8405, "tokens": 264715, "entities": 18809}),
+        ("conll/de/test.txt", "conll", {"sentences": 3009, "tokens": 51943, "entities": 3674}),
+        ("wikiann/zh/train.txt", "wikiann", {"sentences": 20000, "tokens": 420054}),
+    ],
+)
+def test_data_stats_real_data(split: str, fmt: str, expected: dict[str, int],
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = SHARED / "data" / split
+    if not path.exists():
+        pytest.skip(f"{path} absent: the shared data is not beside this checkout")
+    assert main(["data", "stats", str(path), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    got = {ln.split()[0]: int(ln.split()[-1]) for ln in out.splitlines()[1:] if ln.strip()}
+    assert {k: got[k] for k in expected} == expected
