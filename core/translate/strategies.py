@@ -1,0 +1,298 @@
+"""Translation strategies of the paper (§2.2, appendix B.2): labelled source -> pseudo target D_T.
+
+- `lexicon-word` ("MUSE"): each word looked up in a bilingual lexicon, its label copied.
+- `mt-word` ("Google Word"): each word translated separately by an MT backend.
+- `mt-phrase` ("Google Phrase"): the sentence cut at entity boundaries, each phrase translated whole.
+- `mt-word-phrase` ("Google Word&Phrase"): context word by word, entities phrase by phrase.
+
+Every strategy yields the sentence as segments (segments.Piece: an entity or a context stretch with
+its source and target words), which is what code-switching and shuffling recombine. When a
+translation has a different number of words than its source, the segment's label is re-spread
+(B-X on the first word, I-X on the rest; O for context). An empty translation keeps the source text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from xner.core.data.corpus import Corpus
+from xner.core.errors import ConfigError
+from xner.core.translate.backends import Translator, build_translator
+from xner.core.translate.cache import CachedTranslator, TranslationCache
+from xner.core.translate.lexicon import (
+    CANDIDATES,
+    CASINGS,
+    Lexicon,
+    apply_casing,
+    resolve_dictionary,
+)
+from xner.core.translate.segments import Piece, split_segments, translated_sentence
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE = Path.home() / ".cache" / "xner" / "translations.sqlite"
+
+RUNTIME_OPTIONS = frozenset({"batch_size", "device"})
+
+# per sentence, its segments as (entity type or None, source words)
+Segmented = list[list[tuple[str | None, tuple[str, ...]]]]
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """Every choice that changes the translated data; its JSON is part of the dataset cache key.
+
+    `keep_per` copies PER tokens unchanged (UniTrans does: names rarely translate); with
+    `translate_entities=False` no entity word is translated. `candidate` and `casing` apply to
+    `lexicon-word`; `backend`/`backend_options` to the MT strategies.
+    """
+
+    name: str = "lexicon-word"
+    candidate: str = "first"
+    casing: str = "source"
+    keep_per: bool = True
+    translate_entities: bool = True
+    backend: str | None = None
+    backend_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.name not in STRATEGIES:
+            raise ConfigError(f"translate.name: unknown strategy {self.name!r}; "
+                              f"known: {', '.join(sorted(STRATEGIES))}")
+        if self.candidate not in CANDIDATES:
+            raise ConfigError(f"translate.candidate: expected one of {CANDIDATES}, "
+                              f"got {self.candidate!r}")
+        if self.casing not in CASINGS:
+            raise ConfigError(f"translate.casing: expected one of {CASINGS}, got {self.casing!r}")
+
+    @classmethod
+    def from_mapping(cls, cfg: Mapping[str, Any] | StrategyConfig) -> StrategyConfig:
+        if isinstance(cfg, StrategyConfig):
+            return cfg
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(cfg) - known)
+        if unknown:
+            raise ConfigError(f"translate.{unknown[0]}: unknown option; known: "
+                              f"{', '.join(sorted(known))}")
+        return cls(**cfg)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["backend_options"] = dict(self.backend_options)
+        return d
+
+    def key(self) -> str:
+        """Cache identity: runtime knobs that cannot change the output are left out."""
+        d = self.to_dict()
+        d["backend_options"] = {k: v for k, v in d["backend_options"].items()
+                                if k not in RUNTIME_OPTIONS}
+        return json.dumps(d, sort_keys=True, default=str)
+
+
+@dataclass
+class Counts:
+    """What a strategy saw: `found` tokens had a translation, `translated` were sent for one."""
+
+    metadata: dict[str, Any]
+    tokens: int = 0
+    found: int = 0
+    translated: int = 0
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Translation:
+    """D_T with its segment alignment (for code-switching), statistics and recorded choices."""
+
+    corpus: Corpus
+    pieces: list[list[Piece]]
+    metadata: dict[str, Any]
+    tokens: int = 0
+    found: int = 0  # tokens the lexicon / backend had a translation for
+    translated: int = 0  # tokens given a translation (lexicon) or sent for one (MT)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return self.found / self.tokens if self.tokens else 0.0
+
+
+class Strategy(ABC):
+    """Translates a labelled corpus from `src` to `tgt`, one segment at a time."""
+
+    name: ClassVar[str]
+
+    def __init__(self, config: StrategyConfig, src: str, tgt: str, *,
+                 lexicon: Lexicon | None = None, translator: Translator | None = None) -> None:
+        self.config = config
+        self.src = src
+        self.tgt = tgt
+        self.lexicon = lexicon
+        self.translator = translator
+
+    def translates(self, etype: str | None) -> bool:
+        if etype is None:
+            return True
+        return self.config.translate_entities and not (self.config.keep_per and etype == "PER")
+
+    def translate_corpus(self, source: Corpus, seed: int = 0) -> Translation:
+        segmented = []
+        for sent in source:
+            segmented.append([(etype, tuple(sent.tokens[a:b]))
+                              for etype, a, b in split_segments(sent.tags)])
+        pieces, counts = self._translate(segmented, seed)
+        corpus = Corpus.from_sentences(
+            [translated_sentence(p, self.tgt) for p in pieces],
+            name=f"{source.name}.{self.src}2{self.tgt}" if source.name else "", lang=self.tgt,
+        )
+        result = Translation(corpus, pieces, counts.metadata, counts.tokens, counts.found,
+                             counts.translated, counts.missing)
+        result.metadata.update(self.config.to_dict(), strategy=self.name, src=self.src,
+                               tgt=self.tgt, seed=seed, sentences=len(source),
+                               tokens=result.tokens, coverage=round(result.coverage, 6),
+                               missing=len(result.missing))
+        log.info("translated %d sentences %s->%s with %s: %s", len(source), self.src, self.tgt,
+                 self.name, json.dumps(result.metadata, sort_keys=True, default=str))
+        return result
+
+    @abstractmethod
+    def _translate(self, segmented: Segmented, seed: int) -> tuple[list[list[Piece]], Counts]: ...
+
+
+class LexiconWordStrategy(Strategy):
+    """Word by word with a MUSE lexicon (the paper's "MUSE", after UniTrans)."""
+
+    name = "lexicon-word"
+
+    def _translate(self, segmented: Segmented, seed: int) -> tuple[list[list[Piece]], Counts]:
+        if self.lexicon is None:
+            raise ConfigError(f"{self.name} needs a dictionary for {self.src}-{self.tgt}")
+        lex, cfg = self.lexicon, self.config
+        rng = random.Random(seed)
+        first = cfg.candidate == "first"
+        memo: dict[str, str | None] = {}  # word -> cased translation; deterministic only for `first`
+        tokens = found = translated = 0
+        all_pieces: list[list[Piece]] = []
+        for segs in segmented:
+            pieces = []
+            for etype, words in segs:
+                tokens += len(words)
+                do = self.translates(etype)
+                out = []
+                for w in words:
+                    if first and w in memo:
+                        hit = memo[w]
+                    else:
+                        cands = lex.candidates(w)
+                        hit = None if cands is None else apply_casing(
+                            w, cands[0] if first else cands[rng.randrange(len(cands))], cfg.casing)
+                        if first:
+                            memo[w] = hit
+                    if hit is None:
+                        out.append(w)
+                        continue
+                    found += 1
+                    translated += do
+                    out.append(hit if do else w)
+                pieces.append(Piece(etype, words, tuple(out)))
+            all_pieces.append(pieces)
+        meta = {"dictionary": str(lex.path), "dictionary_sha256": lex.sha256}
+        return all_pieces, Counts(meta, tokens, found, translated)
+
+
+class _MTStrategy(Strategy):
+    """Collects every unit (word or phrase) of the corpus, translates the distinct ones in one
+    cached call, then re-assembles the segments."""
+
+    word_context: ClassVar[bool]
+    word_entities: ClassVar[bool]
+
+    def _units(self, etype: str | None, words: Sequence[str]) -> list[str]:
+        by_word = self.word_context if etype is None else self.word_entities
+        return list(words) if by_word else [" ".join(words)]
+
+    def _translate(self, segmented: Segmented, seed: int) -> tuple[list[list[Piece]], Counts]:
+        if self.translator is None:
+            raise ConfigError(f"{self.name} needs a translation backend (translate.backend)")
+        wanted = [u for segs in segmented for etype, words in segs if self.translates(etype)
+                  for u in self._units(etype, words)]
+        unique = list(dict.fromkeys(wanted))
+        done = dict(zip(unique, self.translator.translate(unique, self.src, self.tgt),
+                        strict=True))
+        missing = set(self.translator.last_missing)
+        tokens = found = translated = empty = 0
+        all_pieces: list[list[Piece]] = []
+        for segs in segmented:
+            pieces = []
+            for etype, words in segs:
+                tokens += len(words)
+                if not self.translates(etype):
+                    pieces.append(Piece(etype, words, words))
+                    continue
+                translated += len(words)
+                out: list[str] = []
+                for unit in self._units(etype, words):
+                    got = done[unit].split()
+                    if unit not in missing and got:
+                        found += len(unit.split())
+                    empty += not got
+                    out.extend(got or unit.split())
+                pieces.append(Piece(etype, words, tuple(out)))
+            all_pieces.append(pieces)
+        if empty:
+            log.warning("%s: %d units translated to nothing; kept their source text", self.name,
+                        empty)
+        meta = {"backend_id": self.translator.backend_id, "segments": len(unique),
+                "empty_translations": empty}
+        return all_pieces, Counts(meta, tokens, found, translated, sorted(missing))
+
+
+class MTWordStrategy(_MTStrategy):
+    """Every word translated separately by an MT backend (the paper's "Google Word")."""
+
+    name = "mt-word"
+    word_context, word_entities = True, True
+
+
+class MTPhraseStrategy(_MTStrategy):
+    """Entities and context stretches translated as whole phrases ("Google Phrase")."""
+
+    name = "mt-phrase"
+    word_context, word_entities = False, False
+
+
+class MTWordPhraseStrategy(_MTStrategy):
+    """Context word by word, entities phrase by phrase ("Google Word&Phrase")."""
+
+    name = "mt-word-phrase"
+    word_context, word_entities = True, False
+
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    cls.name: cls
+    for cls in (LexiconWordStrategy, MTWordStrategy, MTPhraseStrategy, MTWordPhraseStrategy)
+}
+
+
+def make_strategy(config: Mapping[str, Any] | StrategyConfig, src: str, tgt: str, *,
+                  dictionary: str | Path | Mapping[str, str | Path] | None = None,
+                  cache_path: str | Path | None = None) -> Strategy:
+    """Build a strategy with what it needs: the lexicon for `src-tgt` (lexicon-word) or the MT
+    backend behind the persistent cache (mt-*; default cache `~/.cache/xner/translations.sqlite`)."""
+    cfg = StrategyConfig.from_mapping(config)
+    cls = STRATEGIES[cfg.name]
+    if cls is LexiconWordStrategy:
+        lexicon = Lexicon.load(resolve_dictionary(dictionary, src, tgt), src, tgt)
+        return cls(cfg, src, tgt, lexicon=lexicon)
+    if cfg.backend is None:
+        raise ConfigError(f"translate.backend: {cfg.name} needs an MT backend ('hf' or 'table')")
+    inner = build_translator(cfg.backend, **dict(cfg.backend_options))
+    cache = TranslationCache(cache_path or DEFAULT_CACHE)
+    return cls(cfg, src, tgt, translator=CachedTranslator(inner, cache))
