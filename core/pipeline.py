@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from xner.core.data.cache import file_sha256
 from xner.core.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,8 @@ def stable_hash(obj: Any, n: int = 16) -> str:
 
 
 def file_fingerprint(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
+    """A data file's content hash (16 hex digits): node keys follow content, not file names."""
+    return file_sha256(path)[:16]
 
 
 @dataclass(frozen=True, eq=False)
