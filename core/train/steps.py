@@ -121,29 +121,26 @@ class StepRunner:
             s.step()
 
     # -- steps -----------------------------------------------------------------------------------
-    def ner_step(self, batch: Mapping[str, torch.Tensor]) -> float:
-        """Cross-entropy on first sub-tokens (Eq. 2, 5: L_ner); moves encoder + head."""
+    def _supervised_step(self, batch: Mapping[str, torch.Tensor], loss_fn: Any) -> float:
+        """One forward + backward + L_ner-optimiser step; `loss_fn(logits, batch)` picks the loss."""
         b = self._to(batch)
         self.model.train()
         self._zero()
         with autocast_context(self.device, self.precision):
             logits = self.model(b["input_ids"], b["attention_mask"])[1]  # [B, S, L]
-        loss = F.cross_entropy(logits.float().flatten(0, 1), b["labels"].flatten(),
-                               ignore_index=IGNORE_INDEX)
+        loss = loss_fn(logits, b)
         loss.backward()
         self._step(self.opt_ner, self.model.parameters())
         return float(loss.detach())
 
+    def ner_step(self, batch: Mapping[str, torch.Tensor]) -> float:
+        """Cross-entropy on first sub-tokens (Eq. 2, 5: L_ner); moves encoder + head."""
+        return self._supervised_step(batch, lambda logits, b: F.cross_entropy(
+            logits.float().flatten(0, 1), b["labels"].flatten(), ignore_index=IGNORE_INDEX))
+
     def distill_step(self, batch: Mapping[str, torch.Tensor]) -> float:
-        b = self._to(batch)
-        self.model.train()
-        self._zero()
-        with autocast_context(self.device, self.precision):
-            logits = self.model(b["input_ids"], b["attention_mask"])[1]  # [B, S, L]
-        loss = kd_mse(logits, b["soft"], b["soft_mask"])
-        loss.backward()
-        self._step(self.opt_ner, self.model.parameters())
-        return float(loss.detach())
+        """MSE to the soft labels (Eq. 8, L_kd); moves the student's encoder + head."""
+        return self._supervised_step(batch, lambda logits, b: kd_mse(logits, b["soft"], b["soft_mask"]))
 
     def _disc_loss(self, name: str, h: torch.Tensor, b: Mapping[str, torch.Tensor], flip: bool
                    ) -> torch.Tensor:
