@@ -215,17 +215,8 @@ class TrainConfig(Section):
     weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay")
     grad_clip: float | None = Field(1.0, gt=0, description="max grad norm; None: no clipping")
     selection_metric: Literal["target_dev", "source_dev"] = Field("target_dev", description="picks ckpt")
-    eval_every: Literal["epoch"] | int = Field("epoch", description="'epoch' or every N steps")
     distill_epochs: int | None = Field(None, ge=1, description="None: epochs")
     teacher_epochs: int | None = Field(None, ge=1, description="None: epochs")
-    num_workers: int = Field(0, ge=0, description="DataLoader workers")
-
-    @field_validator("eval_every", mode="before")
-    @classmethod
-    def _eval_every(cls, value: Any) -> Any:
-        if value != "epoch" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{value!r} is neither 'epoch' nor a positive step count")
-        return value
 
 
 class TrackingConfig(Section):

@@ -3,6 +3,7 @@ reads. Methods (registry/methods.py) compose these; sharing follows from equal p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,9 @@ from xner.core.config import ExperimentConfig
 from xner.core.errors import ConfigError
 from xner.core.pipeline import Node, file_fingerprint
 from xner.core.registry import DISCRIMINATORS, SELECTORS, TEACHERS
+
+POOLED = "D_T_u_pool"  # AdvPicker §4.1: unlabelled text sampled from every target language, |D_S| sentences
+log = logging.getLogger(__name__)
 
 SPLITS = {"src_train": ("source", "train"), "src_dev": ("source", "dev"),
           "tgt_train": ("target", "unlabeled"), "tgt_dev": ("target", "dev"), "tgt_test": ("target", "test")}
@@ -67,12 +71,17 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
                 lang=lang, data=data, label=f"translate[{lang}]")
 
 
-def train_params(cfg: ExperimentConfig, epochs: int | None = None) -> dict[str, Any]:
+def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool = False) -> dict[str, Any]:
+    """Only the training settings the stage reads: a distillation lr change keeps every teacher cached,
+    and an adversarial lr change keeps every student's config (though not its inputs) the same."""
     t = cfg.train
-    return {"epochs": epochs or t.epochs, "batch_size": t.batch_size, "lr_ner": t.lr_ner,
-            "lr_generator": t.lr_generator, "lr_discriminator": t.lr_discriminator,
-            "lr_distill": t.lr_distill, "warmup": t.warmup, "weight_decay": t.weight_decay,
-            "grad_clip": t.grad_clip, "selection_metric": t.selection_metric}
+    common = {"epochs": epochs or t.epochs, "batch_size": t.batch_size, "warmup": t.warmup,
+              "weight_decay": t.weight_decay, "grad_clip": t.grad_clip,
+              "selection_metric": t.selection_metric}
+    if distill:
+        return {**common, "lr_distill": t.lr_distill}
+    return {**common, "lr_ner": t.lr_ner, "lr_generator": t.lr_generator,
+            "lr_discriminator": t.lr_discriminator}
 
 
 def discriminator_spec(cfg: ExperimentConfig, name: str, default_data: list[str] | None = None
@@ -98,14 +107,18 @@ def source_node(cfg: ExperimentConfig, lang: str, seed: int, discriminators: lis
     dp = data_params(cfg, lang)
     specs = {n: discriminator_spec(cfg, n, language_data if n == "language" else None)
              for n in discriminators}
-    needs_translation = any(d not in ("D_S", "D_T_u") for s in specs.values() for d in s["data"])
+    needs_translation = any(d not in ("D_S", "D_T_u", POOLED) for s in specs.values() for d in s["data"])
     inputs = {"encoder": encoder_node(cfg)}
     if needs_translation:
         inputs["translate"] = translate_node(cfg, lang)
     params = {"data": dp, "encoder": encoder_params(cfg), "train": train_params(cfg),
               "discriminators": specs, "ner_data": ["D_S"]}
+    data = _fingerprints(dp)
+    if any(POOLED in s["data"] for s in specs.values()):
+        params["pool"] = {t: data_params(cfg, t)["files"]["tgt_train"] for t in cfg.data.target_langs}
+        data.update({f"pool:{t}": file_fingerprint(path) for t, path in params["pool"].items()})
     label = "source[" + ("+".join(discriminators) or "ft") + "]"
-    return Node("source", params, seed=seed, lang=lang, inputs=inputs, data=_fingerprints(dp), label=label)
+    return Node("source", params, seed=seed, lang=lang, inputs=inputs, data=data, label=label)
 
 
 def teacher_node(cfg: ExperimentConfig, name: str, source: Node) -> Node:
@@ -145,7 +158,7 @@ def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
 
 def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int) -> Node:
     params = {"data": pseudo.params["data"], "encoder": pseudo.params["encoder"],
-              "train": train_params(cfg, cfg.train.distill_epochs)}
+              "train": train_params(cfg, cfg.train.distill_epochs, distill=True)}
     return Node("distill", params, seed=seed, lang=pseudo.lang,
                 inputs={"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}, label="distill")
 
@@ -155,3 +168,54 @@ def evaluate_node(cfg: ExperimentConfig, models: list[Node]) -> Node:
     inputs = {"encoder": encoder_node(cfg), **{f"model:{i}": m for i, m in enumerate(models)}}
     return Node("evaluate", {"data": first.params["data"], "encoder": first.params["encoder"]},
                 seed=first.seed, lang=first.lang, inputs=inputs, label="evaluate")
+
+
+def check_components(cfg: ExperimentConfig) -> None:
+    """Every name the experiment uses must be registered; fails before any graph is built."""
+    from xner.core.registry import ENCODERS, METHODS, TRANSLATORS
+
+    METHODS.get(cfg.method)
+    ENCODERS.get(cfg.encoder.name)
+    SELECTORS.get(cfg.selection.strategy)
+    if cfg.translation.strategy != "none":
+        TRANSLATORS.get(cfg.translation.strategy)
+    for name in cfg.discriminators:
+        DISCRIMINATORS.get(name)
+    for name in cfg.teachers:
+        TEACHERS.get(name)
+
+
+def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:
+    """What the experiment configures must be what its graph trains: a teacher weight or a
+    discriminator that the method never builds would otherwise be silently ignored, and a table
+    labelled 'with Θentity' would describe a model that never had one."""
+    from xner.core.pipeline import topological
+
+    nodes = topological(targets)
+    built = {n.params["teacher"] for n in nodes if n.stage == "teacher"}
+    if any(n.stage == "source" for n in nodes):
+        built.add("source")
+    weights = cfg.teacher_weights()
+    for name in weights:
+        if name not in built:
+            raise ConfigError(
+                f"teachers.{name}.weight: {cfg.teachers[name].weight:g}, but method {cfg.method!r} "
+                f"builds no {name!r} teacher (it builds: {', '.join(sorted(built)) or 'none'}); "
+                f"set the weight to 0 or remove the entry")
+    used = {d for n in nodes for d in n.params.get("discriminators", {})}
+    source_discs = {d for n in nodes if n.stage == "source" for d in n.params["discriminators"]}
+    has_teachers = any(n.stage == "teacher" for n in nodes)
+    unused, explained = sorted(set(cfg.discriminators) - used), []
+    for name in unused:
+        owner = [t for t in TEACHERS.names() if TEACHERS.get(t).get("discriminator") == name]
+        init = DISCRIMINATORS.get(name).get("init_from")
+        if has_teachers and (any(t not in built for t in owner) or (init and init not in source_discs)):
+            explained.append(name)  # its teacher was ablated, or Θsrc lacks the discriminator it starts from
+    if explained:
+        log.info("discriminators %s not trained: their teacher is not built or Θsrc has no %s",
+                 ", ".join(explained), "language discriminator")
+    unused = [d for d in unused if d not in explained]
+    if unused:
+        raise ConfigError(
+            f"discriminators: {', '.join(unused)} configured, but method {cfg.method!r} never trains "
+            f"{'it' if len(unused) == 1 else 'them'} in this graph; remove the entry (`name: null`)")

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import xner.registry  # noqa: F401  (registers every component a config can name)
 from xner.core.config import ExperimentConfig, load_experiment
+from xner.core.graph import check_components, check_graph
 from xner.core.models.device import enable_tf32, resolve_device
 from xner.core.pipeline import Node, Plan, RunSummary, execute, make_plan
 from xner.core.registry import METHODS
@@ -48,10 +50,12 @@ def build(path: str | Path, overrides: list[str] | None = None, variants: list[s
     configs = {n or "base": load_experiment(path, overrides or [], variant=n or None) for n in names}
     exp = Experiment(configs)
     for vname, cfg in configs.items():
+        check_components(cfg)
         method = METHODS.get(cfg.method)
-        for lang in cfg.data.target_langs:
-            for seed in cfg.seeds:
-                exp.targets.append(Target(vname, lang, seed, method(cfg, lang, seed)))
+        targets = [Target(vname, lang, seed, method(cfg, lang, seed))
+                   for lang in cfg.data.target_langs for seed in cfg.seeds]
+        check_graph(cfg, [t.node for t in targets])
+        exp.targets.extend(targets)
     del base
     return exp
 

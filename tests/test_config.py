@@ -228,7 +228,7 @@ BAD = [
     ("", ("data.root=null",), "data.root: required setting is missing"),
     ("", ("data.target_langs=[]",), "data.target_langs: [] is empty"),
     ("", ("encoder.tiny.hidden=63",), "encoder.tiny.heads: 2 does not divide hidden=63"),
-    ("", ("train.eval_every=often",), "train.eval_every: 'often' is neither 'epoch' nor a positive"),
+    ("", ("train.batch_size=0",), "train.batch_size"),
     ("train: {epochs: 10}", ("train.epochs.max=3",), "train.epochs.max: train.epochs is 10, not a section"),
     (
         "seeds: [1, 2, 3]\npseudo_label: {combine: best-of-seeds}",

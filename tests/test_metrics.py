@@ -5,11 +5,13 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from xner.core.labels import is_valid_sequence
-from xner.core.metrics import TypeScores, evaluate
+from xner.core.metrics import TypeScores, evaluate, quick_f1
 
 GOLD = [["B-PER", "I-PER", "O", "B-ORG"], ["B-LOC", "O", "B-PER"]]
 PRED = [["B-PER", "I-PER", "O", "B-LOC"], ["B-LOC", "O", "O"]]
@@ -143,3 +145,22 @@ def test_misaligned_input_names_the_sentence() -> None:
         evaluate(GOLD, [["B-PER", "I-PER", "O", "PER"], PRED[1]])
     with pytest.raises(ValueError, match=r"sentence 1, token 0: gold tag 'E-LOC'"):
         evaluate([GOLD[0], ["E-LOC", "O", "B-PER"]], PRED)
+
+
+_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+_sentences = st.lists(st.lists(st.sampled_from(_TAGS), min_size=1, max_size=8), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_quick_f1_equals_seqeval_in_both_modes(data: st.DataObject) -> None:
+    gold = data.draw(_sentences)
+    pred = [data.draw(st.lists(st.sampled_from(_TAGS), min_size=len(g), max_size=len(g))) for g in gold]
+    full = evaluate(gold, pred)
+    loose, strict = quick_f1(gold, pred)
+    assert loose == pytest.approx(full.conlleval.f1)
+    assert strict == pytest.approx(full.strict.f1)
+
+
+def test_quick_f1_strict_ignores_a_span_opened_by_i_tag() -> None:
+    assert quick_f1([["B-PER", "O"]], [["I-PER", "O"]]) == (100.0, 0.0)

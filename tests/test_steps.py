@@ -145,3 +145,27 @@ def test_kd_mse_is_eq8() -> None:
     p1 = 1 / (1 + math.exp(-2.0))
     by_hand = (((0.5 - 1) ** 2 + 0.5**2) / 2 + ((p1 - 0.5) ** 2 + (1 - p1 - 0.5) ** 2) / 2) / 2
     assert math.isclose(kd_mse(logits, soft, mask).item(), by_hand, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("mask", ["entity", "context"])
+def test_masked_discriminator_sees_only_its_words(mask: str) -> None:
+    """Eq. 6: the loss of entity-language (context-language) has zero gradient w.r.t. the features of
+    every word outside its mask, and a non-zero one on each word inside it."""
+    torch.manual_seed(0)
+    disc = LanguageDiscriminator(16, 8)
+    b = _batch()
+    r = StepRunner(_runner(discs=False).model, {"d": disc}, {"d": AdversarialSpec("d", "language", mask)},
+                   lr_ner=1e-2, lr_generator=1e-2, lr_discriminator=1e-2, weight_decay=0.0, total_steps=1,
+                   warmup=0.0, grad_clip=None, device=torch.device("cpu"))
+    h = torch.randn(3, 7, 16, requires_grad=True)
+    for flip in (False, True):  # L_dis and the generator's flipped L_g
+        (grad,) = torch.autograd.grad(r._disc_loss("d", h, b, flip=flip), h)
+        seen = grad.abs().sum(-1) > 0
+        inside = (b["labels"] > 0) if mask == "entity" else (b["labels"] == 0)
+        assert inside.any() and (~inside & (b["labels"] != -100)).any()  # the batch has both kinds
+        assert torch.equal(seen, inside), f"{mask}: discriminator saw words outside its mask"
+    everything = StepRunner(r.model, {"d": disc}, {"d": AdversarialSpec("d", "language", "all")},
+                            lr_ner=1e-2, lr_generator=1e-2, lr_discriminator=1e-2, weight_decay=0.0,
+                            total_steps=1, warmup=0.0, grad_clip=None, device=torch.device("cpu"))
+    (grad_all,) = torch.autograd.grad(everything._disc_loss("d", h, b, flip=False), h)
+    assert not torch.equal(grad_all.abs().sum(-1) > 0, inside)  # the unmasked one would fail the check

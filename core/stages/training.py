@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,7 @@ from xner.core.models.discriminators import LanguageDiscriminator, OrderDiscrimi
 from xner.core.pipeline import StageContext
 from xner.core.stages.services import Services, label_set_for
 from xner.core.train.loop import fit
-from xner.core.train.predict import score
+from xner.core.train.predict import quick_score
 from xner.core.train.steps import AdversarialSpec, StepRunner
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,23 @@ def dataset(ctx: StageContext, name: str) -> Corpus:
         return svc.split(data, "src_train")
     if name == "D_T_u":
         return svc.split(data, "tgt_train")
+    if name == "D_T_u_pool":
+        return pooled_targets(svc, data, ctx.node.params["pool"])
     path = ctx.input_dir("translate") / f"{name}.parquet"
     if not path.exists():
         raise KeyError(f"dataset {name!r} is not produced by the translate node ({path})")
     return Corpus.from_parquet(path)
+
+
+def pooled_targets(svc: Services, data: Mapping[str, Any], pool: Mapping[str, str]) -> Corpus:
+    """AdvPicker's multi-target adversarial set: sentences drawn at random (fixed seed, so every node
+    sees the same set) from all target languages' unlabelled text, as many as D_S has (or all of
+    them when the pool is smaller). Each sentence keeps its own language in `langs`."""
+    parts = [svc.corpus(path, data["format"], lang, data["max_train"]) for lang, path in sorted(pool.items())]
+    pooled = union(parts, "D_T_u_pool")
+    size = min(len(svc.split(data, "src_train")), len(pooled))
+    keep = sorted(random.Random(0).sample(range(len(pooled)), size))
+    return pooled.select(keep, name="D_T_u_pool")
 
 
 def order_labels(ctx: StageContext, name: str, n: int) -> list[int]:
@@ -61,8 +75,9 @@ def union(corpora: list[Corpus], name: str) -> Corpus:
     return Corpus(pa.concat_tables([c.table for c in corpora]), name=name)
 
 
-def _lang_ids(data: Mapping[str, Any]) -> dict[str, int]:
-    return {data["source_lang"]: 1, data["lang"]: 0}
+def _lang_ids(data: Mapping[str, Any], pool: Mapping[str, str] | None = None) -> dict[str, int]:
+    """1 = source language, 0 = any target language (the pooled set mixes several)."""
+    return {**{lang: 0 for lang in (pool or {})}, data["lang"]: 0, data["source_lang"]: 1}
 
 
 def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
@@ -78,9 +93,8 @@ def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
     def evaluate() -> dict[str, float]:
         out: dict[str, float] = {}
         for name, corpus in sets.items():
-            scores, _ = score(model, encoded[name], corpus, ls, svc.device)
-            out[f"{name}_f1"] = scores.conlleval.f1
-            out[f"{name}_strict_f1"] = scores.strict.f1
+            out[f"{name}_f1"], out[f"{name}_strict_f1"] = quick_score(model, encoded[name], corpus, ls,
+                                                                      svc.device)
         return out
 
     return evaluate
@@ -108,7 +122,8 @@ def adversarial_loaders(ctx: StageContext, specs: Mapping[str, Mapping[str, Any]
         corpus = union(parts, f"adv-{name}")
         order = [[label] * len(s.tokens) for d, part in zip(spec["data"], parts, strict=True)
                  for s, label in zip(part, order_labels(ctx, d, len(part)), strict=True)]
-        encoded = svc.encode(corpus, encoder_dir(ctx), ls, enc["max_length"], _lang_ids(data),
+        lang_ids = _lang_ids(data, ctx.node.params.get("pool"))
+        encoded = svc.encode(corpus, encoder_dir(ctx), ls, enc["max_length"], lang_ids,
                              extras={"order": order}, extras_key="order:" + ",".join(spec["data"]))
         loaders[name] = make_loader(encoded, batch_size, shuffle=True, seed=ctx.node.seed + 1000 * (i + 1))
     return loaders

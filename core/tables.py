@@ -1,0 +1,250 @@
+"""Paper-style ablation table: rows are method variants, columns target languages, cells mean ± std.
+
+A failed seed carries NaN (or inf) metrics, or has no row at all; it is dropped, never read as 0, and a
+cell with no finite seed stays missing (NaN, rendered as an em dash) so a crashed variant cannot pass for
+a weak one.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import logging
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+AVG = "Avg"
+MISSING = "—"
+KEYS = ("variant", "lang", "seed")
+
+
+def _std(values: np.ndarray) -> float:
+    """Sample std (ddof=1); 0.0 for a single seed so one run still renders, NaN for none."""
+    if len(values) == 0:
+        return math.nan
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def _ordered(kind: str, present: list[str], order: list[str] | None) -> list[str]:
+    """`order` selects and orders; a name absent from the runs is an error because it is usually a typo."""
+    if order is None:
+        return present
+    unknown = [x for x in order if x not in present]
+    if unknown:
+        raise ValueError(f"{kind} {unknown} not found in runs; available {kind}s: {present}")
+    if len(set(order)) != len(order):
+        raise ValueError(f"duplicate names in {kind}_order: {order}")
+    return list(order)
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write via a temp file in the target directory and rename, so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make the published artifact private
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def ablation_table(
+    runs: pd.DataFrame,
+    metric: str = "test_f1",
+    reference: str | None = None,
+    variant_order: list[str] | None = None,
+    lang_order: list[str] | None = None,
+) -> AblationTable:
+    """Aggregate seed runs into (variant, lang) cells of mean, sample std, n and delta to `reference`.
+
+    Only finite values count. The "Avg" column's mean is the mean of the language cell means and is NaN if
+    any language cell is missing: averaging the languages that happen to survive would compare variants on
+    different language sets. Its std is the sample std, over the seeds that have every language, of each
+    seed's average across languages (n counts those seeds; NaN std if there are none), i.e. the seed-to-seed
+    spread of the headline number rather than a mix of per-language spreads. Deltas are `mean - reference
+    mean` per column (0.0 on the reference row, NaN wherever either side is missing).
+    """
+    if runs.empty:
+        raise ValueError("runs is empty: no seed runs to tabulate")
+    absent = [c for c in KEYS if c not in runs.columns]
+    if absent:
+        raise ValueError(f"runs lacks key columns {absent}; it has {list(runs.columns)}")
+    types = pd.api.types
+    metrics = [
+        c for c in runs.columns
+        if c not in KEYS and types.is_numeric_dtype(runs[c]) and not types.is_bool_dtype(runs[c])
+    ]
+    if metric not in metrics:
+        raise ValueError(f"unknown metric {metric!r}; available metric columns: {metrics}")
+    variants = _ordered("variant", [str(v) for v in pd.unique(runs["variant"])], variant_order)
+    langs = _ordered("lang", [str(x) for x in pd.unique(runs["lang"])], lang_order)
+    if AVG in langs:
+        raise ValueError(f"a language may not be called {AVG!r}: that name is the average column")
+    reference = variants[0] if reference is None else reference
+    if reference not in variants:
+        raise ValueError(f"reference variant {reference!r} not found; variants: {variants}")
+
+    frame = runs.assign(variant=runs["variant"].astype(str), lang=runs["lang"].astype(str))
+    frame = frame.assign(value=frame[metric].astype(float))
+    finite = np.isfinite(frame["value"].to_numpy())
+    if (~finite).any():
+        log.warning("%d run(s) without a finite %s are excluded (failed seeds)", int((~finite).sum()), metric)
+    ok = frame.loc[finite & frame["variant"].isin(variants) & frame["lang"].isin(langs), [*KEYS, "value"]]
+    dup = ok.duplicated(list(KEYS), keep=False)
+    if dup.any():
+        raise ValueError(f"several finite runs share (variant, lang, seed):\n{ok.loc[dup, list(KEYS)]}")
+
+    rows: list[dict[str, object]] = []
+    for variant in variants:
+        sub = ok[ok["variant"] == variant]
+        wide = sub.pivot(index="seed", columns="lang", values="value").reindex(columns=langs)
+        means = []
+        for lang in langs:
+            vals = wide[lang].dropna().to_numpy(dtype=float)
+            means.append(float(vals.mean()) if len(vals) else math.nan)
+            rows.append({"variant": variant, "lang": lang, "mean": means[-1], "std": _std(vals),
+                         "n": len(vals)})
+        per_seed = wide.dropna().mean(axis=1).to_numpy(dtype=float)  # seeds that ran every language
+        avg = float(np.mean(means)) if all(math.isfinite(m) for m in means) else math.nan
+        rows.append({"variant": variant, "lang": AVG, "mean": avg, "std": _std(per_seed), "n": len(per_seed)})
+    cells = pd.DataFrame(rows).astype({"mean": float, "std": float, "n": int})
+    ref = cells[cells["variant"] == reference].set_index("lang")["mean"]
+    cells["delta"] = cells["mean"] - cells["lang"].map(ref).astype(float)
+    return AblationTable(cells=cells, metric=metric, reference=reference, variants=variants, langs=langs)
+
+
+@dataclass
+class AblationTable:
+    """The aggregated cells plus their display order; every rendering derives from `cells`."""
+
+    cells: pd.DataFrame
+    metric: str
+    reference: str
+    variants: list[str]
+    langs: list[str]
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.langs, AVG]
+
+    def to_long(self) -> pd.DataFrame:
+        return self.cells.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Wide means (index variant, columns langs + Avg); missing cells are NaN."""
+        wide = self.cells.pivot(index="variant", columns="lang", values="mean")
+        wide = wide.reindex(index=self.variants, columns=self.columns)
+        wide.columns.name = None
+        return wide
+
+    def _text(self, row: pd.Series) -> str:
+        if not math.isfinite(row["mean"]):
+            return MISSING
+        text = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if math.isfinite(row["std"]) else "")
+        if row["variant"] != self.reference and math.isfinite(row["delta"]):
+            d = round(float(row["delta"]), 2)
+            text += f" ({'−' if d < 0 else '+'}{abs(d):.2f})"  # Unicode minus; -0.00 prints as +0.00
+        return text
+
+    def _grid(self) -> list[list[str]]:
+        """Header plus one row of display strings per variant, shared by every text rendering."""
+        by_key = {(r["variant"], r["lang"]): self._text(r) for _, r in self.cells.iterrows()}
+        header = ["Variant", *self.columns]
+        return [header] + [[v] + [by_key[(v, c)] for c in self.columns] for v in self.variants]
+
+    def to_markdown(self) -> str:
+        """GitHub markdown; rendered by hand because pandas' to_markdown needs `tabulate`."""
+        grid = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in self._grid()]
+        rule = "|" + "|".join([":---"] + ["---:"] * len(self.columns)) + "|"
+        lines = ["| " + " | ".join(row) + " |" for row in grid]
+        return "\n".join([lines[0], rule, *lines[1:]]) + "\n"
+
+    def to_csv(self) -> str:
+        """The display strings (numbers live in the parquet/long form)."""
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(self._grid())
+        return buf.getvalue()
+
+    def to_html(self) -> str:
+        grid = [[html.escape(c) for c in row] for row in self._grid()]
+        head = "<tr>" + "".join(f"<th>{c}</th>" for c in grid[0]) + "</tr>"
+        body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in grid[1:])
+        return f"<table>\n<thead>\n{head}\n</thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+
+    def format_terminal(self) -> str:
+        grid = self._grid()
+        widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
+
+        def line(row: list[str]) -> str:
+            cells = [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+            return "  ".join([row[0].ljust(widths[0]), *cells])
+
+        rule = "  ".join("-" * w for w in widths)
+        title = f"{self.metric} (reference: {self.reference})"
+        return "\n".join([title, line(grid[0]), rule, *(line(r) for r in grid[1:])]) + "\n"
+
+    def plot(self, path: str | Path) -> Path:
+        """Grouped bars (one group per language + Avg, one bar per variant), error bars = std.
+
+        Missing cells get no bar, only an 'n/a' mark, so they cannot be mistaken for a zero score.
+        """
+        import matplotlib
+
+        if "matplotlib.pyplot" not in sys.modules:  # never yank the backend from under an interactive session
+            matplotlib.use("Agg")
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        cols, cells = self.columns, self.cells.set_index(["variant", "lang"])
+        fig = Figure(figsize=(max(6.0, 0.35 * len(cols) * len(self.variants) + 2.0), 4.5))
+        FigureCanvasAgg(fig)  # a figure of its own: no pyplot global state, safe in threads
+        ax = fig.add_subplot()
+        width = 0.8 / len(self.variants)
+        for i, variant in enumerate(self.variants):
+            xs, ys, errs = [], [], []
+            for j, lang in enumerate(cols):
+                x = j - 0.4 + width * (i + 0.5)
+                mean, std = cells.loc[(variant, lang), ["mean", "std"]]
+                if math.isfinite(mean):
+                    xs.append(x)
+                    ys.append(mean)
+                    errs.append(std)
+                else:
+                    ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7, rotation=90)
+            ax.bar(xs, ys, width, yerr=errs, capsize=2, label=variant, color=f"C{i}")
+        ax.set_xticks(range(len(cols)), cols)
+        ax.set_ylabel("F1 (%)")
+        ax.set_title(f"Ablation: {self.metric} (reference: {self.reference})")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return _atomic(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=150))
+
+    def save(self, directory: str | Path) -> dict[str, Path]:
+        """Write every rendering, each atomically; returns file name -> path."""
+        d = Path(directory)
+        parquet = d / "ablation.parquet"
+        out = {parquet.name: _atomic(parquet, lambda t: self.cells.to_parquet(t, index=False))}
+        texts = {"md": self.to_markdown(), "csv": self.to_csv(), "html": self.to_html()}
+        for ext, text in texts.items():
+            name = f"ablation.{ext}"
+            out[name] = _atomic(d / name, lambda t, text=text: t.write_text(text, encoding="utf-8"))
+        out["ablation.png"] = self.plot(d / "ablation.png")
+        log.info("ablation table (%s) written to %s", self.metric, d)
+        return out
