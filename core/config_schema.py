@@ -188,8 +188,9 @@ class TeacherConfig(Section):
 
 
 class PseudoLabelConfig(Section):
-    combine: Literal["weighted", "best-of-seeds"] = Field("weighted", description="TransAdv | AdvPicker")
-    ensemble_size: int = Field(5, ge=1, description="models per soft label (best-of-seeds)")
+    combine: Literal["weighted", "best-of-seeds"] | None = Field(
+        None, description="None: the method's own (TransAdv weighted, AdvPicker best-of-seeds)")
+    ensemble_size: int = Field(5, ge=1, description="AdvPicker: TLADV models (seeds) per soft label")
 
 
 class SelectionConfig(Section):
@@ -301,13 +302,6 @@ class ExperimentConfig(Section):
 
     @model_validator(mode="after")
     def _cross_fields(self, info: ValidationInfo) -> ExperimentConfig:
-        pl = self.pseudo_label
-        if pl.combine == "best-of-seeds" and len(self.seeds) < pl.ensemble_size:
-            raise FieldError(
-                "pseudo_label.ensemble_size",
-                f"{pl.ensemble_size} needs at least {pl.ensemble_size} seeds with combine "
-                f"'best-of-seeds', but seeds has {len(self.seeds)}: {self.seeds}",
-            )
         base = (info.context or {}).get("base_dir")
         self._base_dir = Path(base) if base is not None else None
         return self

@@ -57,7 +57,10 @@ def advpicker(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
     `train.epochs: 0`-free 'w/o KD' use method `advpicker-ensemble`.
     """
     models = _ensemble(cfg, lang, seed)
-    pseudo = pseudo_node(cfg, {str(m.seed): m for m in models}, "best-of-seeds", None, None)
+    combine = cfg.pseudo_label.combine or "best-of-seeds"
+    weights = {str(m.seed): 1.0 / len(models) for m in models} if combine == "weighted" else None
+    pseudo = pseudo_node(cfg, {str(m.seed): m for m in models}, combine, weights,
+                         str(models[0].seed) if combine == "weighted" else None)
     return evaluate_node(cfg, [distill_node(cfg, pseudo, select_node(cfg, pseudo), seed)])
 
 
@@ -78,5 +81,5 @@ def transadv(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
     if disc_from and "source" not in models:
         models["source"] = src
         weights = {**weights, "source": 0.0}
-    pseudo = pseudo_node(cfg, models, "weighted", weights, disc_from)
+    pseudo = pseudo_node(cfg, models, cfg.pseudo_label.combine or "weighted", weights, disc_from)
     return evaluate_node(cfg, [distill_node(cfg, pseudo, select_node(cfg, pseudo), seed)])

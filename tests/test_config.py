@@ -231,12 +231,6 @@ BAD = [
     ("", ("train.batch_size=0",), "train.batch_size"),
     ("train: {epochs: 10}", ("train.epochs.max=3",), "train.epochs.max: train.epochs is 10, not a section"),
     (
-        "seeds: [1, 2, 3]\npseudo_label: {combine: best-of-seeds}",
-        (),
-        "pseudo_label.ensemble_size: 5 needs at least 5 seeds with combine 'best-of-seeds', "
-        "but seeds has 3: [1, 2, 3]",
-    ),
-    (
         "search: {space: {selection.rato: {type: float, low: 0.1, high: 1}}}",
         (),
         "search.space.selection.rato: 'selection.rato' is not a setting of this experiment; "

@@ -93,7 +93,8 @@ def test_pooled_targets_put_every_target_language_in_source_node(tmp_path: Path,
      "context-language, entity-language configured, but method 'tladv' never trains them"),
     ("method: advpicker\nseeds: [1, 2]\nteachers: {entity: null, context: null, order: null}\n"
      "discriminators: {order: null, entity-language: null, context-language: null}\n"
-     "pseudo_label: {combine: best-of-seeds}\n", ConfigError, "ensemble_size: 5 needs at least 5 seeds"),
+     "pseudo_label: {combine: best-of-seeds, ensemble_size: 3}\n", ConfigError,
+     "pseudo_label.ensemble_size: 3 models need 3 seeds, seeds has [1, 2]"),
     ("method: advpicker\nseeds: [1, 2]\nteachers: {entity: null, context: null, order: null}\n"
      "discriminators: {order: null, entity-language: null, context-language: null}\n",
      ConfigError, "pseudo_label.ensemble_size: 5 models need 5 seeds"),
