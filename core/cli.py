@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from xner.core.errors import XnerError
 
@@ -79,14 +80,35 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from xner.core import runner
+def _cmd_run(args: argparse.Namespace, ablate: bool = False) -> int:
+    from xner.core import ablate as ab
 
-    exp = _build(args)
-    summary, results = runner.run(exp, device=args.device)
-    sys.stdout.write(runner.format_results(results) + "\n")
-    sys.stdout.write(f"nodes run {len(summary.ran)}, cached {len(summary.cached)}, "
-                     f"wall {summary.seconds:.1f}s\n")
+    _load_components()
+    out = ab.execute(args.experiment, args.set, args.variant, ablate=ablate, device=args.device,
+                     track=not args.no_track, tracking_uri=args.tracking_uri, metric=args.metric,
+                     command="ablate" if ablate else "run", fail_fast=args.fail_fast)
+    sys.stdout.write(ab.report(out, args.tracking_uri) + "\n")
+    failed = any("error" in r for rows in out.results.values() for r in rows)
+    return 1 if failed else 0
+
+
+def _cmd_ablate(args: argparse.Namespace) -> int:
+    return _cmd_run(args, ablate=True)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from xner.core.compare import compare, render
+    from xner.core.tracking import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(args.tracking_uri)
+    runs = [r for chunk in args.runs for r in chunk.split(",") if r]
+    table = compare(uri, args.name_or_id, runs, metric=args.metric)
+    text = render(table, args.format)
+    if args.output:
+        Path(args.output).write_text(text)
+        log.info("wrote %s", args.output)
+    else:
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
     return 0
 
 
@@ -134,14 +156,34 @@ def build_parser() -> argparse.ArgumentParser:
     comps.add_argument("family", nargs="?", default=None)
     comps.set_defaults(func=_cmd_components)
 
-    for name, func, helptext in (("plan", _cmd_plan, "every node: stage, seed, language, cached or to run"),
-                                 ("run", _cmd_run, "run what is missing (resume) and print F1 per language")):
+    for name, func, helptext in (
+        ("plan", _cmd_plan, "every node: stage, seed, language, cached or to run"),
+        ("run", _cmd_run, "run what is missing (resume), log to MLflow, print F1 per language"),
+        ("ablate", _cmd_ablate, "run the base and every variant, then print and log the ablation table"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("experiment", metavar="EXPERIMENT", help="YAML experiment file")
-        p.add_argument("--variant", action="append", help="a named variant (repeatable); default: base")
+        if name != "ablate":
+            p.add_argument("--variant", action="append", help="a named variant (repeatable); default: base")
         p.add_argument("--set", action="append", default=[], metavar="A.B=C", help="override a value")
-        p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
-        p.set_defaults(func=func)
+        if name != "plan":
+            p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+            p.add_argument("--tracking-uri", default=None,
+                           help="MLflow URI; default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
+            p.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+            p.add_argument("--metric", default="test_f1", help="table metric (with several variants)")
+            p.add_argument("--fail-fast", action="store_true", help="stop at the first failed seed")
+        p.set_defaults(func=func, variant=None)
+
+    cmp_ = sub.add_parser("compare", help="rebuild an ablation table from MLflow alone")
+    cmp_.add_argument("name_or_id", nargs="?", metavar="NAME_OR_RUN_ID",
+                      help="parent run id, parent run name or MLflow experiment name (newest run)")
+    cmp_.add_argument("--runs", action="append", default=[], help="run ids (comma-separated, repeatable)")
+    cmp_.add_argument("--metric", default="test_f1", help="e.g. test_f1, dev_f1, test_strict_f1")
+    cmp_.add_argument("--format", choices=("md", "csv", "html"), default="md")
+    cmp_.add_argument("--output", default=None, help="write to this file instead of stdout")
+    cmp_.add_argument("--tracking-uri", default=None)
+    cmp_.set_defaults(func=_cmd_compare)
 
     demo = sub.add_parser("demo", help="the embedded demo: generated corpus, tiny model, five seeds")
     demo.add_argument("--out", default="demo-out", help="where the demo corpus and outputs go")

@@ -115,13 +115,40 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> dict[str, Any]:
     raw = _yaml(text, str(path)) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping, got {type(raw).__name__}")
-    raw = _expand(raw, "", str(path))
-    parent = raw.pop("extends", None)
-    if parent is None:
+    raw = _anchor_paths(_expand(raw, "", str(path)), path.parent)
+    parents = raw.pop("extends", None)
+    if parents is None:
         return raw
-    if not isinstance(parent, str):
-        raise ConfigError(f"extends: {parent!r} should be one file name")
-    return _merge(_read_chain(path.parent / parent, (*stack, path)), raw)
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+        raise ConfigError(f"extends: {parents!r} should be a file name or a list of them")
+    merged: dict[str, Any] = {}
+    for parent in parents:  # left to right, then this file on top
+        merged = _merge(merged, _read_chain(path.parent / parent, (*stack, path)))
+    if "variants" in raw:  # a file's variants are its own rows: they replace, never add to, inherited ones
+        merged.pop("variants", None)
+    return _merge(merged, raw)
+
+
+# (section, key, only-if-prefix): relative paths mean "next to the file that wrote them", so a file
+# in a subfolder can extend one higher up and both keep pointing at the same data.
+_PATH_FIELDS = (("data", "root", None), ("encoder", "path", ("./", "../")), (None, "store", None),
+                ("translation", "dictionary", None))
+
+
+def _anchor_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
+    for section, key, prefixes in _PATH_FIELDS:
+        tree = raw.get(section) if section else raw
+        if not isinstance(tree, dict) or not isinstance(tree.get(key), str):
+            continue
+        value = tree[key]
+        if value.startswith("{") or Path(value).is_absolute():  # a template such as "{root}/../muse"
+            continue
+        if prefixes is not None and not value.startswith(prefixes):
+            continue  # e.g. a hub model name
+        tree[key] = str((folder / value).resolve())
+    return raw
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -103,6 +103,16 @@ class EncoderConfig(Section):
     max_length: int = Field(128, ge=8, description="sub-tokens per sentence, [CLS]/[SEP] included")
     tiny: TinyEncoderConfig = Field(default_factory=TinyEncoderConfig)
 
+    @field_validator("path")
+    @classmethod
+    def _local_path(cls, path: str, info: ValidationInfo) -> str:
+        """`./x` and `../x` are directories next to the experiment file; anything else is a hub name
+        or an absolute path and is kept as written."""
+        base = (info.context or {}).get("base_dir")
+        if base is not None and path.startswith(("./", "../")):
+            return str((Path(base) / path).resolve())
+        return path
+
 
 class DataConfig(Section):
     format: Literal["conll", "wikiann"] = Field("conll", description="reader for the files")
@@ -258,6 +268,7 @@ class ExperimentConfig(Section):
     name: str = Field(description="experiment name; the MLflow experiment")
     method: str = Field(description="method component: mbert-ft | tladv | advpicker | transadv")
     description: str = Field("", description="free text for whoever reads the results")
+    label: str | None = Field(None, description="table row name of the un-varied config; None: method")
     variant: str | None = Field(None, description="the applied variant (set by the loader)")
     seeds: list[int] = Field([1, 2, 3, 4, 5], description="one run per seed (papers: 5)")
     device: str = Field("auto", description="auto | cpu | cuda | cuda:N")

@@ -204,12 +204,13 @@ def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:
                 f"set the weight to 0 or remove the entry")
     used = {d for n in nodes for d in n.params.get("discriminators", {})}
     source_discs = {d for n in nodes if n.stage == "source" for d in n.params["discriminators"]}
-    has_teachers = any(n.stage == "teacher" for n in nodes)
     unused, explained = sorted(set(cfg.discriminators) - used), []
     for name in unused:
         owner = [t for t in TEACHERS.names() if TEACHERS.get(t).get("discriminator") == name]
         init = DISCRIMINATORS.get(name).get("init_from")
-        if has_teachers and (any(t not in built for t in owner) or (init and init not in source_discs)):
+        ablated = any(t in cfg.teachers and t not in built for t in owner)  # weight 0
+        orphan = init and init not in source_discs and any(t in built for t in owner)
+        if ablated or orphan:
             explained.append(name)  # its teacher was ablated, or Θsrc lacks the discriminator it starts from
     if explained:
         log.info("discriminators %s not trained: their teacher is not built or Θsrc has no %s",

@@ -133,6 +133,14 @@ class StageContext:
         return self.store.manifest(up.stage, up.key)
 
 
+class StageFailed(RuntimeError):
+    """A stage raised; `node` says which, `__cause__` holds the original exception."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        super().__init__(f"stage {node.name} (lang={node.lang}, seed={node.seed}, key={node.key}) failed")
+
+
 @dataclass
 class RunSummary:
     ran: list[Node] = field(default_factory=list)
@@ -146,6 +154,7 @@ def execute(
     stages: Mapping[str, StageFn],
     services: Any = None,
     on_done: Callable[[Node, dict[str, Any], bool], None] | None = None,
+    on_start: Callable[[Node], None] | None = None,
 ) -> RunSummary:
     """Run every node that is not in the store, upstream first; a finished node is never redone.
 
@@ -163,11 +172,16 @@ def execute(
         if node.stage not in stages:
             raise KeyError(f"no stage function for {node.stage!r}; known: {', '.join(sorted(stages))}")
         tmp = store.begin(node.stage, node.key)
+        if on_start:
+            on_start(node)
         log.info("running %s (lang=%s seed=%s key=%s)", node.name, node.lang, node.seed, node.key)
         started = time.perf_counter()
         try:
             result = stages[node.stage](StageContext(node, tmp, store, services))
-        except BaseException:
+        except Exception as exc:
+            store.abort(tmp)
+            raise StageFailed(node) from exc
+        except BaseException:  # KeyboardInterrupt, SystemExit: clean up and let it through unchanged
             store.abort(tmp)
             raise
         manifest = {

@@ -7,16 +7,22 @@ target dev/test F1 mean ± std per language.
 from __future__ import annotations
 
 import logging
+import math
 import statistics
+import time
+import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from tqdm.auto import tqdm
 
 import xner.registry  # noqa: F401  (registers every component a config can name)
 from xner.core.config import ExperimentConfig, load_experiment
 from xner.core.graph import check_components, check_graph
 from xner.core.models.device import enable_tf32, resolve_device
-from xner.core.pipeline import Node, Plan, RunSummary, execute, make_plan
+from xner.core.pipeline import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
 from xner.core.registry import METHODS
 from xner.core.store import Store
 
@@ -60,14 +66,54 @@ def build(path: str | Path, overrides: list[str] | None = None, variants: list[s
     return exp
 
 
+def row_name(exp: Experiment, variant: str) -> str:
+    """Table row of a variant: its YAML key, or for the base config its `label` (default: method)."""
+    if variant != "base":
+        return variant
+    cfg = exp.configs["base"]
+    return cfg.label or cfg.method
+
+
 def plan(exp: Experiment) -> Plan:
     return make_plan([t.node for t in exp.targets], exp.store)
 
 
 Results = dict[tuple[str, str], list[dict[str, Any]]]  # (variant, lang) -> one row per seed
+METRICS = ("dev_f1", "test_f1", "dev_strict_f1", "test_strict_f1")
 
 
-def run(exp: Experiment, device: str = "auto") -> tuple[RunSummary, Results]:
+@dataclass
+class Outcome:
+    """One (variant, language, seed) after its graph ran: what ran, what came from the cache, and
+    either the evaluate node's result or the error that stopped it."""
+
+    target: Target
+    ran: list[Node] = field(default_factory=list)
+    cached: list[Node] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Hooks(Protocol):
+    """What a tracker needs from a run; `core.tracking.MlflowTracker` implements it."""
+
+    def target_done(self, exp: Experiment, outcome: Outcome) -> None: ...
+
+    def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None: ...
+
+
+def run(exp: Experiment, device: str = "auto", hooks: Hooks | None = None, fail_fast: bool = False
+        ) -> tuple[RunSummary, Results]:
+    """Run every target's missing nodes, one (variant, language, seed) at a time.
+
+    A failing seed does not stop the others: its row gets NaN metrics (a table shows it as missing,
+    never as 0), its error goes to `hooks`, and every later target that needs the failed node fails
+    at once instead of retraining it. `fail_fast` re-raises the first failure instead.
+    """
     from xner.core.stages import STAGES
     from xner.core.stages.services import Services
 
@@ -77,16 +123,55 @@ def run(exp: Experiment, device: str = "auto") -> tuple[RunSummary, Results]:
     if dev.type == "cuda":
         enable_tf32()
     services = Services(cache_dir=Path(cfg0.store).parent / "cache", device=dev, precision=cfg0.precision)
-    summary = execute([t.node for t in exp.targets], store, STAGES, services)
+    total = RunSummary()
+    failed: dict[str, str] = {}  # node key -> error text
     results: Results = {}
+    groups: dict[tuple[str, str], list[Outcome]] = {}
+    sizes = Counter((t.variant, t.lang) for t in exp.targets)
+    started = time.perf_counter()
+    bar = tqdm(total=plan(exp).to_run, desc="nodes", unit="node", disable=None)
     for t in exp.targets:
-        res = store.manifest(t.node.stage, t.node.key)["result"]
-        results.setdefault((t.variant, t.lang), []).append({"seed": t.seed, **res})
-    return summary, results
+        out = Outcome(t)
+        broken = next((n for n in topological([t.node]) if n.key in failed), None)
+        if broken is not None:
+            out.error = f"upstream node {broken.name} failed:\n{failed[broken.key]}"
+        else:
+            try:
+                s = execute([t.node], store, STAGES, services,
+                            on_done=lambda _n, _m, cached: None if cached else bar.update(),
+                            on_start=lambda n: bar.set_postfix_str(f"{n.name} {n.lang} s{n.seed}"))
+                out.ran, out.cached = s.ran, s.cached
+                out.result = store.manifest(t.node.stage, t.node.key)["result"]
+            except StageFailed as exc:
+                if fail_fast:
+                    raise
+                text = "".join(traceback.format_exception(exc.__cause__ or exc))
+                failed[exc.node.key] = text
+                out.error = f"{exc}\n{text}"
+                log.error("%s [%s] %s seed %s failed in %s: %s", exp.configs[t.variant].name, t.variant,
+                          t.lang, t.seed, exc.node.name, exc.__cause__)
+        total.ran += out.ran
+        total.cached += [n for n in out.cached if n not in total.ran and n not in total.cached]
+        row = {"seed": t.seed, **out.result} if out.ok else {"seed": t.seed, "error": out.error,
+                                                             **{m: math.nan for m in METRICS}}
+        results.setdefault((t.variant, t.lang), []).append(row)
+        group = groups.setdefault((t.variant, t.lang), [])
+        group.append(out)
+        if hooks:
+            hooks.target_done(exp, out)
+            if len(group) == sizes[(t.variant, t.lang)]:
+                hooks.group_done(exp, t.variant, t.lang, group)
+    bar.close()
+    total.seconds = time.perf_counter() - started
+    return total, results
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:
-    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+    """Mean and sample std over the finite values (failed seeds are NaN); NaN when none is left."""
+    ok = [v for v in values if not math.isnan(v)]
+    if not ok:
+        return math.nan, math.nan
+    return statistics.fmean(ok), (statistics.stdev(ok) if len(ok) > 1 else 0.0)
 
 
 def format_results(results: Results) -> str:
@@ -94,5 +179,7 @@ def format_results(results: Results) -> str:
     for (variant, lang), rows in results.items():
         dm, ds = mean_std([r["dev_f1"] for r in rows])
         tm, ts = mean_std([r["test_f1"] for r in rows])
-        lines.append(f"{variant:<22} {lang:<5} {len(rows):>5}  {dm:6.2f} ± {ds:5.2f}  {tm:6.2f} ± {ts:5.2f}")
+        ok = sum(not math.isnan(r["test_f1"]) for r in rows)
+        seeds = f"{ok}/{len(rows)}" if ok < len(rows) else str(len(rows))
+        lines.append(f"{variant:<22} {lang:<5} {seeds:>5}  {dm:6.2f} ± {ds:5.2f}  {tm:6.2f} ± {ts:5.2f}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from xner.core.pipeline import Node, execute, make_plan, stable_hash, topological
+from xner.core.pipeline import Node, StageFailed, execute, make_plan, stable_hash, topological
 from xner.core.store import Store
 
 
@@ -80,8 +80,9 @@ def test_failed_stage_leaves_nothing(tmp_path: Path) -> None:
         raise RuntimeError("stage failed")
 
     node = Node("source", {"lr": 1})
-    with pytest.raises(RuntimeError):
+    with pytest.raises(StageFailed) as info:
         execute([node], store, {"source": boom})
+    assert info.value.node is node and str(info.value.__cause__) == "stage failed"
     assert not store.has("source", node.key)
     assert list((tmp_path / "source").iterdir()) == []
 

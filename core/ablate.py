@@ -1,0 +1,107 @@
+"""`xner run` and `xner ablate` with tracking: build, plan, run (one parent MLflow run), summarise.
+
+`ablate` runs the base config and every `variants:` entry over all languages and seeds, sharing
+cached nodes, then builds the paper-style table (rows: variants, columns: languages + average).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xner.core import runner
+from xner.core.runner import METRICS, Experiment, Results, row_name
+
+log = logging.getLogger(__name__)
+
+
+def results_frame(exp: Experiment, results: Results) -> pd.DataFrame:
+    """One row per (variant, language, seed) with the final metrics; failed seeds have NaN."""
+    rows = []
+    for (variant, lang), seeds in results.items():
+        for r in seeds:
+            rows.append({"variant": row_name(exp, variant), "lang": lang, "seed": r["seed"],
+                         **{m: float(r.get(m, math.nan)) for m in METRICS}})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Outcome:
+    summary: runner.RunSummary
+    results: Results
+    plan: runner.Plan
+    table: Any | None = None  # tables.AblationTable
+    parent_run: str | None = None
+
+
+def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,
+            *, ablate: bool = False, device: str = "auto", track: bool = True,
+            tracking_uri: str | None = None, metric: str = "test_f1", command: str = "run",
+            fail_fast: bool = False) -> Outcome:
+    """Build everything first (so bad configs fail before training), then run with one parent run."""
+    from xner.core.tables import ablation_table
+
+    base = runner.build(path, list(overrides), [])
+    cfg = base.configs["base"]
+    names = list(cfg.variants) if ablate else list(variants or [])
+    exp = runner.build(path, list(overrides), names, include_base=ablate or not names)
+    plan = runner.plan(exp)
+    sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached "
+                     f"(naive count without sharing: {plan.naive})\n")
+    tracker = None
+    if track:
+        from xner.core.tracking import MlflowTracker, resolve_tracking_uri
+
+        uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
+        run_name = f"{command}:{cfg.name}@{time.strftime('%Y-%m-%d %H:%M:%S')}"
+        variants_order = [row_name(exp, v) for v in exp.configs]
+        tracker = MlflowTracker(uri, cfg.tracking.experiment or cfg.name, run_name, command, path,
+                                tags={"method": cfg.method, "xner.variants": "|".join(variants_order),
+                                      "xner.langs": "|".join(cfg.data.target_langs),
+                                      "xner.reference": variants_order[0]})
+    error: BaseException | None = None
+    try:
+        summary, results = runner.run(exp, device=device, hooks=tracker, fail_fast=fail_fast)
+        table = None
+        if ablate or len(exp.configs) > 1:
+            table = ablation_table(results_frame(exp, results), metric=metric,
+                                   variant_order=[row_name(exp, v) for v in exp.configs],
+                                   lang_order=list(cfg.data.target_langs))
+        if tracker:
+            tracker.log_summary(len(summary.ran), len(summary.cached), plan.naive, summary.seconds)
+            if table is not None:
+                tracker.log_table(table)
+        return Outcome(summary, results, plan, table, tracker.parent_id if tracker else None)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        if tracker:
+            tracker.finish(error)
+
+
+def report(out: Outcome, tracking_uri: str | None = None) -> str:
+    """What the terminal shows at the end: the per-language table, the ablation table, one summary."""
+    lines = [runner.format_results(out.results)]
+    if out.table is not None:
+        lines += ["", out.table.format_terminal()]
+    failed = sum(1 for rows in out.results.values() for r in rows if "error" in r)
+    lines.append(f"nodes run {len(out.summary.ran)}, cached {len(out.summary.cached)} "
+                 f"(plan: {out.plan.to_run} to train of {out.plan.naive} naive), "
+                 f"{failed} failed seed(s), wall {out.summary.seconds:.0f}s")
+    if out.parent_run:
+        from xner.core.tracking import resolve_tracking_uri
+
+        uri = resolve_tracking_uri(tracking_uri)
+        lines.append(f"MLflow parent run {out.parent_run} in {uri}; browse with: mlflow ui "
+                     f"--backend-store-uri {uri}" if not uri.startswith("http") else
+                     f"MLflow parent run {out.parent_run}: {uri}")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""`xner compare`: rebuild an ablation table from the tracking server alone.
+
+Nothing local is read: seed runs carry `variant`, `language` and `seed` tags and their final metrics,
+and the parent run carries the row and column order, so a table made on one machine can be rebuilt
+on any other that sees the same tracking server.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from xner.core.errors import XnerError
+from xner.core.tables import AblationTable, ablation_table
+from xner.core.tracking import LEVEL, PARENT, ROOT
+
+
+class RunNotFoundError(XnerError, LookupError):
+    """No run or experiment matches what `xner compare` was given."""
+
+
+def _client(uri: str) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri)
+
+
+def _all_experiments(client: Any) -> list[str]:
+    return [e.experiment_id for e in client.search_experiments()]
+
+
+def _seeds_under(client: Any, run: Any) -> list[Any]:
+    """Seed runs below a parent, group or seed run."""
+    level = run.data.tags.get(LEVEL)
+    exp = [run.info.experiment_id]
+    if level == "seed":
+        return [run]
+    key = ROOT if level == "parent" else PARENT
+    found = client.search_runs(exp, f"tags.`{key}` = '{run.info.run_id}' and tags.`{LEVEL}` = 'seed'",
+                               max_results=50000)
+    return list(found)
+
+
+def find_parent(client: Any, name_or_id: str) -> Any:
+    """A run id, else the newest parent run whose run name or experiment name is `name_or_id`."""
+    try:
+        return client.get_run(name_or_id)
+    except Exception:  # mlflow raises its own exception type for an unknown id
+        pass
+    exps = _all_experiments(client)
+    flt = f"tags.`{LEVEL}` = 'parent'"
+    candidates = [r for r in client.search_runs(exps, flt, order_by=["attributes.start_time DESC"],
+                                                max_results=5000)
+                  if name_or_id in (r.info.run_name, r.data.tags.get("mlflow.runName"))
+                  or (r.info.run_name or "").split("@")[0].split(":", 1)[-1] == name_or_id]
+    exp = client.get_experiment_by_name(name_or_id)
+    if exp is not None:
+        candidates += list(client.search_runs([exp.experiment_id], flt,
+                                              order_by=["attributes.start_time DESC"], max_results=1))
+    if not candidates:
+        raise RunNotFoundError(f"no run id, parent run name or experiment called {name_or_id!r} on "
+                               f"this tracking server ({len(exps)} experiment(s) searched)")
+    return max(candidates, key=lambda r: r.info.start_time)
+
+
+def runs_frame(seed_runs: Sequence[Any]) -> pd.DataFrame:
+    rows = []
+    for r in seed_runs:
+        tags, metrics = r.data.tags, r.data.metrics
+        ok = r.info.status == "FINISHED"
+        row = {"variant": tags.get("variant", "?"), "lang": tags.get("language", "?"),
+               "seed": int(tags.get("seed", -1)), "run_id": r.info.run_id}
+        for k, v in metrics.items():
+            if "/" not in k:  # per-stage curves stay in the UI
+                row[k] = float(v) if ok else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare(uri: str, name_or_id: str | None = None, runs: Sequence[str] = (), metric: str = "test_f1"
+            ) -> AblationTable:
+    client = _client(uri)
+    if runs:
+        picked = [client.get_run(r) for r in runs]
+        seeds = [s for r in picked for s in _seeds_under(client, r)]
+        order_source = picked[0]
+    else:
+        if not name_or_id:
+            raise RunNotFoundError("give a run id or name, or --runs")
+        parent = find_parent(client, name_or_id)
+        seeds = _seeds_under(client, parent)
+        order_source = parent
+    if not seeds:
+        raise RunNotFoundError(f"run {order_source.info.run_id} has no seed runs below it")
+    frame = runs_frame(seeds)
+    tags = order_source.data.tags
+    variants = [v for v in tags.get("xner.variants", "").split("|") if v in set(frame["variant"])]
+    langs = [x for x in tags.get("xner.langs", "").split("|") if x in set(frame["lang"])]
+    missing_v = [v for v in dict.fromkeys(frame["variant"]) if v not in variants]
+    missing_l = [x for x in dict.fromkeys(frame["lang"]) if x not in langs]
+    return ablation_table(frame, metric=metric, variant_order=variants + missing_v,
+                          lang_order=langs + missing_l)
+
+
+def render(table: AblationTable, fmt: str) -> str:
+    return {"md": table.to_markdown, "csv": table.to_csv, "html": table.to_html}[fmt]()

@@ -1,0 +1,220 @@
+"""MLflow tracking: the only module that imports mlflow.
+
+Run tree (DESIGN.md): one parent run per `xner run`/`ablate` invocation; under it one run per
+variant x language whose metrics are the mean and std over seeds; under that one run per seed with
+every stage's per-epoch curve (`source/dev_f1`, `teacher_entity/dev_f1`, ... step = epoch), the final
+metrics, and the resolved YAML, predictions and seqeval report as artifacts.
+
+Everything is logged from the stage manifests in the store *after* a seed's graph finished, so a seed
+whose stages were all cache hits gets exactly the record a fresh run would (its curves are the cached
+node's), and the tags say which stages were hits. Every run carries `xner.root_run`, the parent's id,
+so `xner compare` can rebuild a table from the tracking server alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import subprocess
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xner.core.config import ExperimentConfig, flatten, to_yaml
+from xner.core.data.cache import file_sha256
+from xner.core.errors import ConfigError
+from xner.core.pipeline import Node, topological
+from xner.core.runner import row_name
+
+if TYPE_CHECKING:
+    from xner.core.runner import Experiment, Outcome
+    from xner.core.tables import AblationTable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URI = "sqlite:///mlflow.db"
+ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
+_BATCH = 100  # mlflow's per-request limit on params and metrics
+
+
+def resolve_tracking_uri(cli_uri: str | None = None, config_uri: str | None = None) -> str:
+    """`--tracking-uri`, else MLFLOW_TRACKING_URI, else the experiment's `tracking.uri`, else
+    `sqlite:///mlflow.db` in the working directory. File stores are refused here, in our words."""
+    uri = cli_uri or os.environ.get("MLFLOW_TRACKING_URI") or config_uri or DEFAULT_URI
+    scheme = uri.split(":", 1)[0] if "://" in uri else ""
+    if scheme in ("", "file"):
+        raise ConfigError(
+            f"tracking URI {uri!r} is a file store, which mlflow 3.x no longer accepts; use a database "
+            f"such as {DEFAULT_URI} (the default) or an http:// tracking server")
+    return uri
+
+
+def git_commit(where: Path | None = None) -> str:
+    """HEAD of the repository holding the code (`-dirty` if it has uncommitted changes)."""
+    cwd = where or Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                             check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def stage_key(node: Node, seed: int | None) -> str:
+    """Metric prefix of a node: `source`, `teacher_entity`, `distill`; ensemble members of other
+    seeds (AdvPicker) get `_seedN` so their curves do not overwrite each other."""
+    name = f"teacher_{node.params['teacher']}" if node.stage == "teacher" else node.stage
+    return name if node.seed in (None, seed) else f"{name}_seed{node.seed}"
+
+
+def _finite(metrics: Mapping[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+
+
+class MlflowTracker:
+    """Implements `runner.Hooks`: seed runs as targets finish, group runs when a group is complete."""
+
+    def __init__(self, uri: str, experiment: str, run_name: str, command: str,
+                 experiment_file: str | Path, tags: Mapping[str, str] | None = None) -> None:
+        import mlflow
+        from mlflow import MlflowClient
+
+        self._mlflow = mlflow
+        self.uri = uri
+        self.client = MlflowClient(tracking_uri=uri)
+        self.experiment_file = Path(experiment_file)
+        self.common = {"xner.experiment_file": str(self.experiment_file),
+                       "xner.experiment_hash": file_sha256(self.experiment_file)[:16],
+                       "xner.git_commit": git_commit(), "xner.command": command, **(tags or {})}
+        outer = os.environ.get("MLFLOW_RUN_ID")  # set by `mlflow run`: that run is our parent
+        if outer:
+            self.parent_id = outer
+            self.experiment_id = self.client.get_run(outer).info.experiment_id
+            self.owns_parent = False
+        else:
+            self.experiment_id = self._experiment(experiment)
+            self.parent_id = self.client.create_run(self.experiment_id, run_name=run_name).info.run_id
+            self.owns_parent = True
+        self.client.log_batch(self.parent_id, tags=self._tags({**self.common, LEVEL: "parent"}))
+        self._groups: dict[tuple[str, str], str] = {}
+        log.info("tracking to %s, experiment %s, parent run %s", uri, experiment, self.parent_id)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _experiment(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        return found.experiment_id if found else self.client.create_experiment(name)
+
+    def _tags(self, tags: Mapping[str, Any]) -> list[Any]:
+        from mlflow.entities import RunTag
+
+        return [RunTag(k, str(v)) for k, v in tags.items()]
+
+    def _log(self, run_id: str, params: Mapping[str, Any] | None = None,
+             metrics: Iterable[tuple[str, float, int]] = (), tags: Mapping[str, Any] | None = None) -> None:
+        from mlflow.entities import Metric, Param
+
+        now = int(time.time() * 1000)
+        ps = [Param(k, str(v)[:6000]) for k, v in (params or {}).items()]
+        ms = [Metric(k, v, now, step) for k, v, step in metrics]
+        for i in range(0, max(len(ps), len(ms), 1), _BATCH):
+            self.client.log_batch(run_id, metrics=ms[i:i + _BATCH], params=ps[i:i + _BATCH],
+                                  tags=self._tags(tags or {}) if i == 0 else [])
+
+    def _run(self, name: str, parent: str, tags: Mapping[str, Any]) -> str:
+        tags = {**self.common, **tags, ROOT: self.parent_id, PARENT: parent}
+        return self.client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id
+
+    def _group(self, exp: Experiment, variant: str, lang: str) -> str:
+        if (variant, lang) not in self._groups:
+            cfg = exp.configs[variant]
+            row = row_name(exp, variant)
+            run = self._run(f"{row} · {lang}", self.parent_id,
+                            {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
+                             "seed": "all"})
+            self._log(run, params={**flatten(cfg), "language": lang})
+            self._groups[(variant, lang)] = run
+        return self._groups[(variant, lang)]
+
+    # -- runner.Hooks ---------------------------------------------------------------------------
+    def target_done(self, exp: Experiment, outcome: Outcome) -> None:
+        t = outcome.target
+        cfg: ExperimentConfig = exp.configs[t.variant]
+        group = self._group(exp, t.variant, t.lang)
+        hits = sorted({n.name for n in outcome.cached if n.stage not in ("encoder", "translate")})
+        run = self._run(f"{row_name(exp, t.variant)} · {t.lang} · seed {t.seed}", group,
+                        {LEVEL: "seed", "method": cfg.method, "variant": row_name(exp, t.variant),
+                         "language": t.lang,
+                         "seed": t.seed, "xner.cache_hits": ",".join(hits) or "none",
+                         "xner.stages_run": ",".join(sorted(n.name for n in outcome.ran)) or "none"})
+        store = exp.store
+        metrics: list[tuple[str, float, int]] = []
+        evaluate_dir = None
+        for node in topological([t.node]):
+            if not store.has(node.stage, node.key):
+                continue  # not reached before the failure
+            result = store.manifest(node.stage, node.key)["result"]
+            prefix = stage_key(node, t.seed)
+            for point in result.get("curve", []) if isinstance(result, dict) else []:
+                step = int(point.get("epoch", 0))
+                metrics += [(f"{prefix}/{k}", v, step) for k, v in _finite(point).items() if k != "epoch"]
+            if node is t.node:
+                evaluate_dir = store.path(node.stage, node.key)
+        if outcome.ok:
+            metrics += [(k, v, 0) for k, v in _finite(outcome.result).items()]
+        self._log(run, params={**flatten(cfg), "language": t.lang, "seed": t.seed}, metrics=metrics)
+        with tempfile.TemporaryDirectory() as tmp:
+            resolved = Path(tmp) / "config.yaml"
+            resolved.write_text(f"# variant {t.variant}, language {t.lang}, seed {t.seed}\n{to_yaml(cfg)}")
+            self.client.log_artifact(run, str(resolved))
+            if outcome.ok and evaluate_dir is not None:
+                for name in ("test_predictions.conll", "test_report.txt", "dev_report.txt"):
+                    if (evaluate_dir / name).exists():
+                        self.client.log_artifact(run, str(evaluate_dir / name))
+        if not outcome.ok:
+            self.client.log_text(run, outcome.error or "", "error.txt")
+        self.client.set_terminated(run, "FINISHED" if outcome.ok else "FAILED")
+
+    def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None:
+        from xner.core.runner import METRICS, mean_std
+
+        run = self._group(exp, variant, lang)
+        metrics = []
+        for m in METRICS:
+            mean, std = mean_std([o.result.get(m, math.nan) if o.ok else math.nan for o in outcomes])
+            metrics += [(f"{m}_mean", mean, 0), (f"{m}_std", std, 0)]
+        ok = sum(o.ok for o in outcomes)
+        metrics = [(k, v, s) for k, v, s in metrics if math.isfinite(v)] + [("seeds_ok", float(ok), 0)]
+        self._log(run, metrics=metrics)
+        self.client.set_terminated(run, "FINISHED" if ok == len(outcomes) else "FAILED")
+
+    # -- the parent run -------------------------------------------------------------------------
+    def log_summary(self, ran: int, cached: int, naive: int, seconds: float) -> None:
+        self._log(self.parent_id, metrics=[("nodes_run", ran, 0), ("nodes_cached", cached, 0),
+                                           ("nodes_naive", naive, 0), ("wall_seconds", seconds, 0)])
+        self.client.log_artifact(self.parent_id, str(self.experiment_file))
+
+    def log_table(self, table: AblationTable) -> None:
+        """The ablation table as an MLflow table (compare view), plus parquet, markdown, csv, html, png."""
+        self.client.log_table(self.parent_id, table.to_long(), "ablation_table.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in table.save(tmp).values():
+                self.client.log_artifact(self.parent_id, str(path), "ablation")
+
+    def finish(self, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.client.log_text(self.parent_id, "".join(traceback.format_exception(error)), "error.txt")
+        if self.owns_parent:
+            status = "FINISHED" if error is None else (
+                "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+            self.client.set_terminated(self.parent_id, status)
+
+    def run_url(self) -> str:
+        base = self.uri if self.uri.startswith("http") else "http://127.0.0.1:5000"
+        return f"{base}/#/experiments/{self.experiment_id}/runs/{self.parent_id}"

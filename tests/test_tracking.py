@@ -1,0 +1,144 @@
+"""MLflow records: URI precedence, the full run tree of a small ablation checked through MlflowClient,
+cache hits that still carry their stage curves, failed seeds, and `compare` from MLflow alone."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from xner.core import ablate
+from xner.core.compare import compare
+from xner.core.data.demo import write_demo_corpus
+from xner.core.errors import ConfigError
+from xner.core.stages import STAGES
+from xner.core.tracking import DEFAULT_URI, resolve_tracking_uri
+
+DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
+SMALL = {"train": 100, "dev": 30, "test": 30}
+TINY = ["seeds=[1, 2]", "data.target_langs=[es]", "train.epochs=2", "train.teacher_epochs=1",
+        "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
+
+
+def test_uri_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert resolve_tracking_uri() == DEFAULT_URI == "sqlite:///mlflow.db"
+    assert resolve_tracking_uri(None, "sqlite:///cfg.db") == "sqlite:///cfg.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///env.db")
+    assert resolve_tracking_uri(None, "sqlite:///cfg.db") == "sqlite:///env.db"
+    assert resolve_tracking_uri("http://127.0.0.1:5000", "sqlite:///cfg.db") == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize("uri", ["./mlruns", "file:///tmp/mlruns", "mlruns"])
+def test_file_store_is_refused_plainly(uri: str) -> None:
+    with pytest.raises(ConfigError, match=r"file store, which mlflow 3\.x no longer accepts"):
+        resolve_tracking_uri(uri)
+
+
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One tracked ablation: base + 'w/o Θentity' x es x 2 seeds; seed 2's distillation of the
+    variant fails on purpose, so the failure path is recorded too."""
+    tmp = tmp_path_factory.mktemp("tracked")
+    write_demo_corpus(tmp / "data", sizes={lang: SMALL for lang in ("en", "es", "de")})
+    exp = tmp / "exp.yaml"
+    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp / 'data'}}}\nstore: {tmp / 'store'}\n"
+                   "label: TransAdv\nvariants:\n  w/o Θentity: {teachers.entity.weight: 0}\n"
+                   "  broken: {teachers.order.weight: 0}\n")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    real = STAGES["distill"]
+
+    def flaky(ctx):  # the 'broken' variant (order weight 0) fails for seed 2 only
+        models = ctx.node.inputs["pseudo"].inputs
+        if ctx.node.seed == 2 and "model:order" not in models and "model:entity" in models:
+            raise RuntimeError("injected failure")
+        return real(ctx)
+
+    STAGES["distill"] = flaky
+    try:
+        out = ablate.execute(exp, TINY, ablate=True, device="cpu", tracking_uri=uri, command="ablate")
+    finally:
+        STAGES["distill"] = real
+    return {"out": out, "uri": uri, "client": MlflowClient(tracking_uri=uri), "exp": exp}
+
+
+def _children(client: MlflowClient, run_id: str) -> list:
+    run = client.get_run(run_id)
+    return list(client.search_runs([run.info.experiment_id], f"tags.`mlflow.parentRunId` = '{run_id}'"))
+
+
+def test_run_tree_parent_groups_seeds(tracked: dict) -> None:
+    client, out = tracked["client"], tracked["out"]
+    parent = client.get_run(out.parent_run)
+    assert parent.info.status == "FINISHED"
+    tags = parent.data.tags
+    assert tags["xner.level"] == "parent" and tags["method"] == "transadv"
+    assert len(tags["xner.experiment_hash"]) == 16 and tags["xner.git_commit"]
+    assert parent.data.metrics["nodes_naive"] > parent.data.metrics["nodes_run"]
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    assert set(groups) == {"TransAdv", "w/o Θentity", "broken"}
+    g = groups["TransAdv"]
+    assert g.data.params["train.lr_ner"] == "0.001" and g.data.params["language"] == "es"
+    assert g.data.params["teachers.entity.weight"] == "1.0"
+    assert groups["w/o Θentity"].data.params["teachers.entity.weight"] == "0.0"
+    assert {"test_f1_mean", "test_f1_std", "dev_f1_mean", "test_strict_f1_mean"} <= set(g.data.metrics)
+    seeds = _children(client, g.info.run_id)
+    assert sorted(s.data.tags["seed"] for s in seeds) == ["1", "2"]
+    for s in seeds:
+        t = s.data.tags
+        assert (t["method"], t["variant"], t["language"]) == ("transadv", "TransAdv", "es")
+        assert t["xner.root_run"] == out.parent_run
+        assert t["xner.experiment_hash"] == tags["xner.experiment_hash"]
+        steps = [m.step for m in client.get_metric_history(s.info.run_id, "source/dev_f1")]
+        assert steps == [1, 2]  # one point per epoch
+        assert client.get_metric_history(s.info.run_id, "teacher_entity/dev_f1")
+        assert client.get_metric_history(s.info.run_id, "distill/dev_f1")
+        arts = {a.path for a in client.list_artifacts(s.info.run_id)}
+        assert {"config.yaml", "test_predictions.conll", "test_report.txt"} <= arts
+        mean = g.data.metrics["test_f1_mean"]
+        assert 0 <= s.data.metrics["test_f1"] <= 100 and 0 <= mean <= 100
+
+
+def test_cache_hits_are_tagged_and_still_carry_curves(tracked: dict) -> None:
+    client, out = tracked["client"], tracked["out"]
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    (seed1,) = [s for s in _children(client, groups["w/o Θentity"].info.run_id) if s.data.tags["seed"] == "1"]
+    hits = seed1.data.tags["xner.cache_hits"].split(",")
+    assert "source[language+order]" in hits and "teacher[context]" in hits and "teacher[order]" in hits
+    assert "distill" in seed1.data.tags["xner.stages_run"]
+    base1 = next(s for s in _children(client, groups["TransAdv"].info.run_id) if s.data.tags["seed"] == "1")
+    curve = [m.value for m in client.get_metric_history(seed1.info.run_id, "teacher_context/dev_f1")]
+    assert curve and curve == [m.value for m in client.get_metric_history(base1.info.run_id,
+                                                                          "teacher_context/dev_f1")]
+
+
+def test_failed_seed_is_failed_and_missing_not_zero(tracked: dict) -> None:
+    client, out = tracked["client"], tracked["out"]
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    seeds = {s.data.tags["seed"]: s for s in _children(client, groups["broken"].info.run_id)}
+    assert seeds["2"].info.status == "FAILED" and seeds["1"].info.status == "FINISHED"
+    arts = {a.path for a in client.list_artifacts(seeds["2"].info.run_id)}
+    assert "error.txt" in arts
+    text = Path(client.download_artifacts(seeds["2"].info.run_id, "error.txt")).read_text()
+    assert "injected failure" in text
+    assert groups["broken"].info.status == "FAILED" and groups["broken"].data.metrics["seeds_ok"] == 1
+    cells = out.table.cells.set_index(["variant", "lang"])
+    assert cells.loc[("broken", "es"), "n"] == 1  # mean over the seed that finished
+    row = out.results[("broken", "es")]
+    assert math.isnan(next(r for r in row if r["seed"] == 2)["test_f1"])
+
+
+def test_table_artifacts_and_compare_from_mlflow_alone(tracked: dict) -> None:
+    client, out, uri = tracked["client"], tracked["out"], tracked["uri"]
+    arts = {a.path for a in client.list_artifacts(out.parent_run, "ablation")}
+    assert {f"ablation/ablation.{x}" for x in ("md", "parquet", "png", "csv", "html")} <= arts
+    assert "ablation_table.json" in {a.path for a in client.list_artifacts(out.parent_run)}
+    rebuilt = compare(uri, out.parent_run)
+    assert rebuilt.to_markdown() == out.table.to_markdown()
+    by_name = compare(uri, "demo-transadv")  # the experiment name: its newest parent run
+    assert by_name.to_markdown() == out.table.to_markdown()
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    only = compare(uri, runs=[groups["TransAdv"].info.run_id])
+    assert list(only.to_frame().index) == ["TransAdv"]
