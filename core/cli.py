@@ -96,6 +96,18 @@ def _cmd_ablate(args: argparse.Namespace) -> int:
     return _cmd_run(args, ablate=True)
 
 
+def _cmd_search(args: argparse.Namespace) -> int:
+    from xner.core.search import search
+
+    _load_components()
+    study = search(args.experiment, args.set, n_trials=args.n_trials, storage=args.storage,
+                   device=args.device, track=not args.no_track, tracking_uri=args.tracking_uri)
+    best = study.best_trial
+    sys.stdout.write(f"study {study.study_name}: {len(study.trials)} trials; best #{best.number} "
+                     f"target dev F1 {best.value:.2f} with {best.params}\n")
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from xner.core.compare import compare, render
     from xner.core.tracking import resolve_tracking_uri
@@ -115,7 +127,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from xner.core.demo_run import run_demo
 
-    return run_demo(out_dir=args.out, seeds=args.seeds)
+    return run_demo(out_dir=args.out, seeds=args.seeds, tracking_uri=args.tracking_uri,
+                    track=not args.no_track)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--fail-fast", action="store_true", help="stop at the first failed seed")
         p.set_defaults(func=func, variant=None)
 
+    se = sub.add_parser("search", help="Optuna over search.space, maximising mean target-dev F1")
+    se.add_argument("experiment", metavar="EXPERIMENT")
+    se.add_argument("--set", action="append", default=[], metavar="A.B=C")
+    se.add_argument("--n-trials", type=int, default=None, help="default: search.n_trials")
+    se.add_argument("--storage", default=None, help="Optuna storage shared by workers, e.g. sqlite:///optuna.db")
+    se.add_argument("--device", default="auto")
+    se.add_argument("--tracking-uri", default=None)
+    se.add_argument("--no-track", action="store_true")
+    se.set_defaults(func=_cmd_search)
+
     cmp_ = sub.add_parser("compare", help="rebuild an ablation table from MLflow alone")
     cmp_.add_argument("name_or_id", nargs="?", metavar="NAME_OR_RUN_ID",
                       help="parent run id, parent run name or MLflow experiment name (newest run)")
@@ -188,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the embedded demo: generated corpus, tiny model, five seeds")
     demo.add_argument("--out", default="demo-out", help="where the demo corpus and outputs go")
     demo.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    demo.add_argument("--tracking-uri", default=None, help="default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
+    demo.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     demo.set_defaults(func=_cmd_demo)
     return parser
 

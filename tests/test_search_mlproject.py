@@ -1,0 +1,85 @@
+"""Optuna search over a tiny experiment (a shared study, cached teachers) and the MLproject entry
+script's own type checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+
+from xner.core.data.demo import write_demo_corpus
+from xner.core.errors import ConfigError
+from xner.core.mlproject import to_cli
+from xner.core.search import objective_value, search
+
+DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["seeds=[1]", "data.target_langs=[es]", "train.epochs=1", "train.teacher_epochs=1",
+        "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
+
+
+def test_two_workers_share_a_study_and_the_teachers(tmp_path: Path) -> None:
+    small = {"train": 80, "dev": 20, "test": 20}
+    write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es", "de")})
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp_path / 'data'}}}\nstore: {tmp_path / 'store'}\n"
+                   "search:\n  study: tiny\n  space:\n    train.lr_distill: {type: float, low: 1.0e-4, "
+                   "high: 1.0e-2, log: true}\n")
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    first = search(exp, TINY, n_trials=2, storage=storage, device="cpu", tracking_uri=uri)
+    second = search(exp, TINY, n_trials=1, storage=storage, device="cpu", tracking_uri=uri)  # a 2nd worker
+    assert len(optuna.load_study(study_name="tiny", storage=storage).trials) == 3
+    assert first.study_name == second.study_name == "tiny"
+    lrs = {t.params["train.lr_distill"] for t in second.trials}
+    assert len(lrs) == 3 and all(1e-4 <= v <= 1e-2 for v in lrs)
+    assert all(0 <= t.value <= 100 for t in second.trials)
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    runs = client.search_runs([client.get_experiment_by_name("demo-transadv").experiment_id],
+                              "tags.`xner.level` = 'seed'")
+    assert len(runs) == 3
+    later = [r for r in runs if "#0" not in r.data.tags["xner.command"]]
+    for r in later:  # trials after the first retrain only the student
+        assert set(r.data.tags["xner.stages_run"].split(",")) == {"distill", "evaluate"}
+        assert "teacher[entity]" in r.data.tags["xner.cache_hits"]
+
+
+def test_objective_is_mean_dev_f1_and_a_failed_seed_fails_the_trial() -> None:
+    assert objective_value({("base", "es"): [{"dev_f1": 50.0}, {"dev_f1": 60.0}],
+                            ("base", "de"): [{"dev_f1": 40.0}, {"dev_f1": 40.0}]}) == 47.5
+    with pytest.raises(RuntimeError, match="seed failed"):
+        objective_value({("base", "es"): [{"dev_f1": float("nan")}]})
+
+
+def test_mlproject_declares_the_four_entry_points() -> None:
+    spec = yaml.safe_load((ROOT / "MLproject").read_text())
+    assert set(spec["entry_points"]) == {"run", "ablate", "search", "compare"}
+    assert spec["entry_points"]["ablate"]["parameters"]["experiment"]["type"] == "path"
+
+
+def test_mlproject_parameters_become_cli_arguments() -> None:
+    exp = str(ROOT / "experiments/demo/transadv.yaml")
+    assert to_cli(["ablate", "--experiment", exp, "--overrides", "seeds=[1] train.epochs=2",
+                   "--device", "cpu"]) == ["ablate", exp, "--set", "seeds=[1]", "--set", "train.epochs=2",
+                                           "--device", "cpu", "--metric", "test_f1"]
+    assert to_cli(["search", "--experiment", exp, "--n-trials", "3.0"])[-2:] == ["--n-trials", "3"]
+    assert to_cli(["compare", "--name-or-id", "abc", "--format", "csv"]) == [
+        "compare", "abc", "--metric", "test_f1", "--format", "csv"]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["run", "--experiment", "nope.yaml"], "parameter experiment: 'nope.yaml' is not a file"),
+    (["run", "--experiment", str(DEMO), "--device", "gpu"], "parameter device: 'gpu'"),
+    (["search", "--experiment", str(DEMO), "--n-trials", "2.5"], "n_trials: '2.5' is not a whole number"),
+    (["search", "--experiment", str(DEMO), "--n-trials", "many"], "n_trials: 'many' is not a number"),
+    (["ablate", "--experiment", str(DEMO), "--overrides", "seeds"], "overrides: 'seeds' is not KEY=VALUE"),
+    (["compare", "--name-or-id", "x", "--format", "pdf"], "format: 'pdf' is not one of md, csv, html"),
+])
+def test_mlproject_rejects_bad_parameters(argv: list[str], needle: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        to_cli(argv)
+    assert needle in str(info.value)
