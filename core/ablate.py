@@ -40,6 +40,7 @@ class Outcome:
     plan: runner.Plan
     table: Any | None = None  # tables.AblationTable
     parent_run: str | None = None
+    rows: dict[str, str] | None = None  # variant -> table row name
 
 
 def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,
@@ -79,7 +80,8 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
             tracker.log_summary(len(summary.ran), len(summary.cached), plan.naive, summary.seconds)
             if table is not None:
                 tracker.log_table(table)
-        return Outcome(summary, results, plan, table, tracker.parent_id if tracker else None)
+        return Outcome(summary, results, plan, table, tracker.parent_id if tracker else None,
+                       {v: row_name(exp, v) for v in exp.configs})
     except BaseException as exc:
         error = exc
         raise
@@ -90,7 +92,7 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
 
 def report(out: Outcome, tracking_uri: str | None = None) -> str:
     """What the terminal shows at the end: the per-language table, the ablation table, one summary."""
-    lines = [runner.format_results(out.results)]
+    lines = [runner.format_results(out.results, out.rows)]
     if out.table is not None:
         lines += ["", out.table.format_terminal()]
     failed = sum(1 for rows in out.results.values() for r in rows if "error" in r)

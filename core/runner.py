@@ -174,9 +174,11 @@ def mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(ok), (statistics.stdev(ok) if len(ok) > 1 else 0.0)
 
 
-def format_results(results: Results) -> str:
+def format_results(results: Results, names: dict[str, str] | None = None) -> str:
+    """Mean ± std over seeds per variant and language (failed seeds excluded and counted)."""
     lines = [f"{'variant':<22} {'lang':<5} {'seeds':>5}  {'dev F1':>14}  {'test F1':>14}"]
-    for (variant, lang), rows in results.items():
+    for (key, lang), rows in results.items():
+        variant = (names or {}).get(key, key)
         dm, ds = mean_std([r["dev_f1"] for r in rows])
         tm, ts = mean_std([r["test_f1"] for r in rows])
         ok = sum(not math.isnan(r["test_f1"]) for r in rows)

@@ -83,3 +83,37 @@ def test_mlproject_rejects_bad_parameters(argv: list[str], needle: str) -> None:
     with pytest.raises(ConfigError) as info:
         to_cli(argv)
     assert needle in str(info.value)
+
+
+def test_mlflow_run_project_run_is_the_parent(tmp_path: Path) -> None:
+    """`mlflow run . -e ablate --env-manager local`: one parent run, the one mlflow created."""
+    import os
+    import subprocess
+    import sys
+
+    from mlflow import MlflowClient
+
+    small = {"train": 60, "dev": 20, "test": 20}
+    write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es", "de")})
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp_path / 'data'}}}\nstore: {tmp_path / 'store'}\n"
+                   "name: mlproject-test\nvariants:\n  w/o Θorder: {teachers.order.weight: 0}\n")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri,
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    overrides = " ".join(TINY)
+    proc = subprocess.run([sys.executable, "-m", "mlflow", "run", str(ROOT), "-e", "ablate",
+                           "-P", f"experiment={exp}", "-P", f"overrides={overrides}", "-P", "device=cpu",
+                           "--env-manager", "local", "--experiment-name", "mlproject-test"],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    client = MlflowClient(tracking_uri=uri)
+    exp_id = client.get_experiment_by_name("mlproject-test").experiment_id
+    parents = client.search_runs([exp_id], "tags.`xner.level` = 'parent'")
+    assert len(parents) == 1
+    (parent,) = parents
+    assert parent.data.tags.get("mlflow.project.entryPoint") == "ablate"  # mlflow's own run
+    assert parent.info.status == "FINISHED"
+    assert len(client.search_runs([exp_id], "tags.`xner.level` = 'seed'")) == 2
+    assert "ablation/ablation.md" in {a.path for a in client.list_artifacts(parent.info.run_id, "ablation")}
+    assert len(client.search_runs([exp_id])) == 1 + 2 + 2  # parent, 2 groups, 2 seeds: no second parent
