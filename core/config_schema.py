@@ -156,15 +156,16 @@ class DataConfig(Section):
 
 
 class MTConfig(Section):
-    backend: Literal["hf", "table"] = Field("hf", description="seq2seq model | translations file")
+    backend: Literal["hf", "table", "aligned"] = Field(
+        "hf", description="seq2seq model | translations file | token-aligned translated corpus")
     model: str | None = Field(None, description="HF model name or directory for backend hf")
     table: str | None = Field(None, description="translations file for backend table")
     on_missing: Literal["fail", "copy"] = Field("fail", description="sentence absent from table")
 
     @model_validator(mode="after")
     def _table_given(self) -> MTConfig:
-        if self.backend == "table" and self.table is None:
-            raise FieldError("table", "None: backend 'table' needs a translations file")
+        if self.backend in ("table", "aligned") and self.table is None:
+            raise FieldError("table", f"None: backend {self.backend!r} needs a translations file")
         return self
 
 

@@ -61,10 +61,19 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
     strategy = {"name": t.strategy, "candidate": t.candidate, "casing": t.casing,
                 "keep_per": t.keep_per, "translate_entities": t.translate_entities}
     dictionary = str(cfg.dictionary_path(lang)) if t.strategy == "lexicon-word" else None
+    data = {"src_train": file_fingerprint(dp["files"]["src_train"])}
     if t.strategy != "lexicon-word":
         strategy["backend"] = t.mt.backend
-        strategy["backend_options"] = {k: v for k, v in t.mt.model_dump().items() if k != "backend"}
-    data = {"src_train": file_fingerprint(dp["files"]["src_train"])}
+        options = {k: v for k, v in t.mt.model_dump().items() if k != "backend"}
+        for k in ("model", "table"):  # one file or model per language pair: "{root}/mt/{src}-{lang}.tsv"
+            if isinstance(options.get(k), str):
+                options[k] = options[k].format(root=cfg.data.root, src=cfg.data.source_lang, lang=lang)
+        if options.get("table"):
+            options["table"] = str(cfg.resolve_path(options["table"]))
+            data["table"] = file_fingerprint(options["table"])
+        if t.mt.backend == "aligned":
+            options["source"] = dp["files"]["src_train"]
+        strategy["backend_options"] = options
     if dictionary:
         data["dictionary"] = file_fingerprint(dictionary)
     return Node("translate", {"data": dp, "strategy": strategy, "dictionary": dictionary, "shuffle_seed": 0},

@@ -226,9 +226,10 @@ class AblationTable:
                     ys.append(mean)
                     errs.append(std)
                 else:
-                    ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7, rotation=90)
+                    ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7)
             ax.bar(xs, ys, width, yerr=errs, capsize=2, label=variant, color=f"C{i}")
         ax.set_xticks(range(len(cols)), cols)
+        ax.set_xlim(-0.5, len(cols) - 0.5)  # keep an 'n/a' in the last slot inside the axes
         ax.set_ylabel("F1 (%)")
         ax.set_title(f"Ablation: {self.metric} (reference: {self.reference})")
         ax.grid(axis="y", alpha=0.3)

@@ -354,7 +354,8 @@ def write_demo_dictionary(lang: str, path: str | Path) -> Path:
 
 def write_demo_corpus(root: str | Path, seed: int = 0, langs: Sequence[str] = DEMO_LANGS,
                       sizes: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, Path]:
-    """Write `{root}/{lang}/{split}.txt` (CoNLL, 2 columns) and `{root}/muse/en-{lang}.txt`.
+    """Write `{root}/{lang}/{split}.txt` (CoNLL, 2 columns), `{root}/muse/en-{lang}.txt` and the
+    stand-in MT table `{root}/mt/en-{lang}.tsv` (demo_mt).
 
     `sizes` overrides DEFAULT_SIZES per language and split. Returns the paths keyed `en/train`,
     `es/dev`, ..., `muse/en-es`.
@@ -372,5 +373,8 @@ def write_demo_corpus(root: str | Path, seed: int = 0, langs: Sequence[str] = DE
             write_conll(demo_corpus(lang, split, seed, n), path)
         if lang != "en":
             paths[f"muse/en-{lang}"] = write_demo_dictionary(lang, root / "muse" / f"en-{lang}.txt")
+            from xner.core.data.demo_mt import write_demo_mt_table
+
+            paths[f"mt/en-{lang}"] = write_demo_mt_table(lang, root / "mt" / f"en-{lang}.tsv")
     log.info("demo corpus (seed %d) written under %s: %s", seed, root, ", ".join(paths))
     return paths

@@ -14,7 +14,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Literal
 
+from xner.core.data.cache import file_sha256
 from xner.core.errors import ConfigError, DataFormatError, XnerError
+from xner.core.translate.segments import split_segments
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +172,69 @@ class HFTranslator(Translator):
         return out
 
 
+class AlignedTranslator(TableTranslator):
+    """Translations read off a token-aligned parallel corpus: the source CoNLL file and its word-by-word
+    translation (e.g. the UniTrans authors' `en2es.train.txt`), sentence i token j <-> token j.
+
+    Every word maps to its most frequent aligned translation; a multi-word unit (an entity or context
+    stretch of the mt-phrase strategies) that occurs in the corpus maps to its aligned stretch, and
+    any other unit goes word by word. So the MT strategies can be compared offline against a
+    translation someone else produced.
+    """
+
+    def __init__(self, path: str | Path, source: str | Path, on_missing: OnMissing = "copy") -> None:
+        from collections import Counter
+
+        from xner.core.data.readers import read_conll
+
+        if on_missing not in ("fail", "copy"):
+            raise ConfigError(f"on_missing: expected 'fail' or 'copy', got {on_missing!r}")
+        self.path, self.on_missing, self.last_missing = Path(path), on_missing, []
+        src, tgt = read_conll(source), read_conll(path)
+        if len(src) != len(tgt):
+            raise DataFormatError(path, 1, f"{len(tgt)} sentences, but the source {source} has {len(src)}: "
+                                           "an aligned translation needs one per source sentence")
+        votes: dict[str, Counter[str]] = {}
+        self.table = {}
+        for i, (a, b) in enumerate(zip(src, tgt, strict=True)):
+            if len(a.tokens) != len(b.tokens):
+                raise DataFormatError(path, 1, f"sentence {i + 1} has {len(b.tokens)} tokens, the source "
+                                               f"{len(a.tokens)}: not a word-by-word translation")
+            for w, t in zip(a.tokens, b.tokens, strict=True):
+                votes.setdefault(w, Counter())[t] += 1
+            for _, x, y in split_segments(a.tags):
+                if y - x > 1:
+                    self.table.setdefault(" ".join(a.tokens[x:y]), " ".join(b.tokens[x:y]))
+        self.words = {w: c.most_common(1)[0][0] for w, c in votes.items()}
+        self.table.update(self.words)
+        self._id = f"aligned:{file_sha256(path)[:16]}"
+        log.info("aligned translations %s: %d words, %d phrases", path, len(self.words),
+                 len(self.table) - len(self.words))
+
+    def translate(self, segments: list[str], src: str, tgt: str) -> list[str]:
+        out, missing = [], []
+        for seg in segments:
+            if seg in self.table:
+                out.append(self.table[seg])
+                continue
+            words = seg.split()
+            missing += [w for w in words if w not in self.words]
+            out.append(" ".join(self.words.get(w, w) for w in words))
+        self.last_missing = list(dict.fromkeys(missing))
+        if self.last_missing and self.on_missing == "fail":
+            raise MissingTranslationsError(self.path, self.last_missing)
+        return out
+
+
 def build_translator(backend: str, **options: Any) -> Translator:
-    """`hf` (options: model, batch_size, device, num_beams, max_new_tokens, prefix) or `table`
-    (options: table, on_missing)."""
+    """`hf` (options: model, batch_size, device, num_beams, max_new_tokens, prefix), `table`
+    (options: table, on_missing) or `aligned` (options: table = the aligned translation, source)."""
+    options = {k: v for k, v in options.items() if v is not None}
+    if backend == "aligned":
+        if not options.get("table") or not options.get("source"):
+            raise ConfigError("backend 'aligned' needs `table` (the word-by-word translation) and `source`")
+        options.pop("model", None)
+        return AlignedTranslator(options.pop("table"), **options)
     if backend == "hf":
         if not options.get("model"):
             raise ConfigError("backend 'hf' needs `model` (a Hugging Face name or a local path)")
@@ -180,5 +242,6 @@ def build_translator(backend: str, **options: Any) -> Translator:
     if backend == "table":
         if not options.get("table"):
             raise ConfigError("backend 'table' needs `table` (a TSV 'source<TAB>translation')")
+        options.pop("model", None)
         return TableTranslator(options.pop("table"), **options)
-    raise ConfigError(f"unknown translation backend {backend!r}: expected 'hf' or 'table'")
+    raise ConfigError(f"unknown translation backend {backend!r}: expected 'hf', 'table' or 'aligned'")
