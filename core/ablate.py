@@ -18,9 +18,18 @@ from typing import Any
 import pandas as pd
 
 from xner.core import runner
+from xner.core.pipeline import topological
 from xner.core.runner import METRICS, Experiment, Results, row_name
 
 log = logging.getLogger(__name__)
+
+
+TRAINING = ("source", "teacher", "distill")
+
+
+def naive_training(exp: Experiment) -> int:
+    """Training nodes summed over every (variant, language, seed) graph, as if nothing were shared."""
+    return sum(1 for t in exp.targets for n in topological([t.node]) if n.stage in TRAINING)
 
 
 def results_frame(exp: Experiment, results: Results) -> pd.DataFrame:
@@ -41,6 +50,7 @@ class Outcome:
     table: Any | None = None  # tables.AblationTable
     parent_run: str | None = None
     rows: dict[str, str] | None = None  # variant -> table row name
+    naive_training: int = 0  # source/teacher/distill nodes a run without sharing would train
 
 
 def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,
@@ -55,8 +65,9 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
     names = list(cfg.variants) if ablate else list(variants or [])
     exp = runner.build(path, list(overrides), names, include_base=ablate or not names)
     plan = runner.plan(exp)
-    sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached "
-                     f"(naive count without sharing: {plan.naive})\n")
+    sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached; "
+                     f"{sum(1 for r in plan.rows if r.node.stage in TRAINING)} training nodes vs "
+                     f"{naive_training(exp)} without sharing\n")
     tracker = None
     if track:
         from xner.core.tracking import MlflowTracker, resolve_tracking_uri
@@ -77,11 +88,12 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
                                    variant_order=[row_name(exp, v) for v in exp.configs],
                                    lang_order=list(cfg.data.target_langs))
         if tracker:
-            tracker.log_summary(len(summary.ran), len(summary.cached), plan.naive, summary.seconds)
+            tracker.log_summary(len(summary.ran), len(summary.cached), plan.naive, summary.seconds,
+                                sum(1 for r in plan.rows if r.node.stage in TRAINING), naive_training(exp))
             if table is not None:
                 tracker.log_table(table)
         return Outcome(summary, results, plan, table, tracker.parent_id if tracker else None,
-                       {v: row_name(exp, v) for v in exp.configs})
+                       {v: row_name(exp, v) for v in exp.configs}, naive_training(exp))
     except BaseException as exc:
         error = exc
         raise
@@ -96,9 +108,10 @@ def report(out: Outcome, tracking_uri: str | None = None) -> str:
     if out.table is not None:
         lines += ["", out.table.format_terminal()]
     failed = sum(1 for rows in out.results.values() for r in rows if "error" in r)
-    lines.append(f"nodes run {len(out.summary.ran)}, cached {len(out.summary.cached)} "
-                 f"(plan: {out.plan.to_run} to train of {out.plan.naive} naive), "
-                 f"{failed} failed seed(s), wall {out.summary.seconds:.0f}s")
+    trained = sum(1 for r in out.plan.rows if r.node.stage in TRAINING)
+    lines.append(f"nodes run {len(out.summary.ran)}, cached {len(out.summary.cached)}; "
+                 f"training nodes {trained} in the plan vs {out.naive_training} without sharing; "
+                 f"{failed} failed seed(s); wall {out.summary.seconds:.0f}s")
     if out.parent_run:
         from xner.core.tracking import resolve_tracking_uri
 

@@ -195,9 +195,12 @@ class MlflowTracker:
         self.client.set_terminated(run, "FINISHED" if ok == len(outcomes) else "FAILED")
 
     # -- the parent run -------------------------------------------------------------------------
-    def log_summary(self, ran: int, cached: int, naive: int, seconds: float) -> None:
+    def log_summary(self, ran: int, cached: int, naive: int, seconds: float, training: int = 0,
+                    naive_training: int = 0) -> None:
         self._log(self.parent_id, metrics=[("nodes_run", ran, 0), ("nodes_cached", cached, 0),
-                                           ("nodes_naive", naive, 0), ("wall_seconds", seconds, 0)])
+                                           ("nodes_naive", naive, 0), ("wall_seconds", seconds, 0),
+                                           ("training_nodes", training, 0),
+                                           ("training_nodes_naive", naive_training, 0)])
         self.client.log_artifact(self.parent_id, str(self.experiment_file))
 
     def log_table(self, table: AblationTable) -> None:
