@@ -128,7 +128,7 @@ class MlflowTracker:
                                   tags=self._tags(tags or {}) if i == 0 else [])
 
     def _run(self, name: str, parent: str, tags: Mapping[str, Any]) -> str:
-        tags = {**self.common, **tags, ROOT: self.parent_id, PARENT: parent}
+        tags = {k: str(v) for k, v in {**self.common, **tags, ROOT: self.parent_id, PARENT: parent}.items()}
         return self.client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id
 
     def _group(self, exp: Experiment, variant: str, lang: str) -> str:
