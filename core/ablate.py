@@ -56,14 +56,15 @@ class Outcome:
 def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,
             *, ablate: bool = False, device: str = "auto", track: bool = True,
             tracking_uri: str | None = None, metric: str = "test_f1", command: str = "run",
-            fail_fast: bool = False) -> Outcome:
+            fail_fast: bool = False, only_seeds: Sequence[int] | None = None) -> Outcome:
     """Build everything first (so bad configs fail before training), then run with one parent run."""
     from xner.core.tables import ablation_table
 
     base = runner.build(path, list(overrides), [])
     cfg = base.configs["base"]
     names = list(cfg.variants) if ablate else list(variants or [])
-    exp = runner.build(path, list(overrides), names, include_base=ablate or not names)
+    exp = runner.build(path, list(overrides), names, include_base=ablate or not names,
+                       only_seeds=list(only_seeds) if only_seeds else None)
     plan = runner.plan(exp)
     sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached; "
                      f"{sum(1 for r in plan.rows if r.node.stage in TRAINING)} training nodes vs "

@@ -86,7 +86,7 @@ def _cmd_run(args: argparse.Namespace, ablate: bool = False) -> int:
     _load_components()
     out = ab.execute(args.experiment, args.set, args.variant, ablate=ablate, device=args.device,
                      track=not args.no_track, tracking_uri=args.tracking_uri, metric=args.metric,
-                     command="ablate" if ablate else "run", fail_fast=args.fail_fast)
+                     command="ablate" if ablate else "run", fail_fast=args.fail_fast, only_seeds=args.seed)
     sys.stdout.write(ab.report(out, args.tracking_uri) + "\n")
     failed = any("error" in r for rows in out.results.values() for r in rows)
     return 1 if failed else 0
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-track", action="store_true", help="do not log to MLflow")
             p.add_argument("--metric", default="test_f1", help="table metric (with several variants)")
             p.add_argument("--fail-fast", action="store_true", help="stop at the first failed seed")
+            p.add_argument("--seed", type=int, action="append", default=None,
+                           help="run only this seed's targets (repeatable); AdvPicker still trains its "
+                                "whole ensemble")
         p.set_defaults(func=func, variant=None)
 
     se = sub.add_parser("search", help="Optuna over search.space, maximising mean target-dev F1")

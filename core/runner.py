@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 import xner.registry  # noqa: F401  (registers every component a config can name)
 from xner.core.config import ExperimentConfig, load_experiment
+from xner.core.errors import ConfigError
 from xner.core.graph import check_components, check_graph
 from xner.core.models.device import enable_tf32, resolve_device
 from xner.core.pipeline import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
@@ -48,7 +49,7 @@ class Experiment:
 
 
 def build(path: str | Path, overrides: list[str] | None = None, variants: list[str] | None = None,
-          include_base: bool = True) -> Experiment:
+          include_base: bool = True, only_seeds: list[int] | None = None) -> Experiment:
     """Every variant's config is validated and every graph built before anything trains, so an unknown
     component or a bad value fails fast."""
     base = load_experiment(path, overrides or [])
@@ -61,7 +62,9 @@ def build(path: str | Path, overrides: list[str] | None = None, variants: list[s
         targets = [Target(vname, lang, seed, method(cfg, lang, seed))
                    for lang in cfg.data.target_langs for seed in cfg.seeds]
         check_graph(cfg, [t.node for t in targets])
-        exp.targets.extend(targets)
+        exp.targets.extend(t for t in targets if not only_seeds or t.seed in only_seeds)
+    if only_seeds and not exp.targets:
+        raise ConfigError(f"--seed {only_seeds}: none of these is in the experiment's seeds")
     del base
     return exp
 

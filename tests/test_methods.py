@@ -136,3 +136,16 @@ def test_runs_share_nodes_and_repeat_exactly(tmp_path: Path, demo_root: Path) ->
     _, repeat = runner.run(again, device="cpu")
     assert repeat[("base", "es")][0]["test_f1"] == row["test_f1"]  # same seed, same F1 on the CPU
     assert repeat[("base", "es")][0]["dev_f1"] == row["dev_f1"]
+
+
+def test_only_seeds_keeps_the_ensemble_it_needs(tmp_path: Path, demo_root: Path) -> None:
+    path = _experiment(tmp_path, demo_root, "method: advpicker\nseeds: [1, 2, 3]\n"
+                       "teachers: {entity: null, context: null, order: null}\n"
+                       "discriminators: {order: null, entity-language: null, context-language: null}\n"
+                       "translation: {strategy: none}\npseudo_label: {ensemble_size: 3}\n")
+    exp = runner.build(path, ["data.target_langs=[es]"], only_seeds=[1])
+    assert [t.seed for t in exp.targets] == [1]
+    sources = {n.seed for n in topological([t.node for t in exp.targets]) if n.stage == "source"}
+    assert sources == {1, 2, 3}  # one student, but its soft labels need all three TLADV models
+    with pytest.raises(ConfigError, match="none of these is in the experiment's seeds"):
+        runner.build(path, ["data.target_langs=[es]"], only_seeds=[9])
