@@ -126,14 +126,13 @@ def _read_chain(path: Path, stack: tuple[Path, ...] = ()) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for parent in parents:  # left to right, then this file on top
         merged = _merge(merged, _read_chain(path.parent / parent, (*stack, path)))
-    if "variants" in raw:  # a file's variants are its own rows: they replace, never add to, inherited ones
-        merged.pop("variants", None)
     return _merge(merged, raw)
 
 
 # (section, key, only-if-prefix): relative paths mean "next to the file that wrote them", so a file
 # in a subfolder can extend one higher up and both keep pointing at the same data.
-_PATH_FIELDS = (("data", "root", None), ("encoder", "path", ("./", "../")), (None, "store", None),
+# `store` is not among them: like the default `.xner/store`, it is relative to the working directory.
+_PATH_FIELDS = (("data", "root", None), ("encoder", "path", ("./", "../")),
                 ("translation", "dictionary", None))
 
 

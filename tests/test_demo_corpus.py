@@ -51,7 +51,8 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
     a = write_demo_corpus(tmp_path / "a", seed=3, sizes=SMALL)
     b = write_demo_corpus(tmp_path / "b", seed=3, sizes=SMALL)
     c = write_demo_corpus(tmp_path / "c", seed=4, sizes=SMALL)
-    expected = {f"{lg}/{s}" for lg in DEMO_LANGS for s in SPLITS} | {"muse/en-es", "muse/en-de"}
+    expected = {f"{lg}/{s}" for lg in DEMO_LANGS for s in SPLITS}
+    expected |= {"muse/en-es", "muse/en-de", "mt/en-es", "mt/en-de"}
     assert set(a) == expected
     for key in a:
         assert a[key].read_bytes() == b[key].read_bytes(), key
@@ -62,7 +63,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
 
 def test_written_files_read_back_as_the_in_memory_corpus(tmp_path: Path) -> None:
     paths = write_demo_corpus(tmp_path, seed=2, langs=("es",), sizes={"es": {"train": 40}})
-    assert set(paths) == {"es/train", "es/dev", "es/test", "muse/en-es"}
+    assert set(paths) == {"es/train", "es/dev", "es/test", "muse/en-es", "mt/en-es"}
     back = read_conll(paths["es/train"], lang="es")
     assert len(back) == 40
     assert back.fingerprint == demo_corpus("es", "train", seed=2, n=40).fingerprint

@@ -375,6 +375,7 @@ def write_demo_corpus(root: str | Path, seed: int = 0, langs: Sequence[str] = DE
             paths[f"muse/en-{lang}"] = write_demo_dictionary(lang, root / "muse" / f"en-{lang}.txt")
             from xner.core.data.demo_mt import write_demo_mt_table
 
-            paths[f"mt/en-{lang}"] = write_demo_mt_table(lang, root / "mt" / f"en-{lang}.tsv")
+            n_en = sizes.get("en", {}).get("train", DEFAULT_SIZES["en"]["train"])
+            paths[f"mt/en-{lang}"] = write_demo_mt_table(lang, root / "mt" / f"en-{lang}.tsv", seed, n_en)
     log.info("demo corpus (seed %d) written under %s: %s", seed, root, ", ".join(paths))
     return paths

@@ -18,7 +18,7 @@ from xner.core.data.demo_lexicon import load_lexicon
 from xner.core.translate.segments import split_segments
 
 
-def mt_table(lang: str, source_sentences: int | None = None) -> dict[str, str]:
+def mt_table(lang: str, source_sentences: int | None = None, seed: int = 0) -> dict[str, str]:
     """English unit (a word, an entity name, or a context stretch of the English train split) ->
     its target-language rendering."""
     words = {src: tgts[0] for src, tgts in dictionary_pairs(lang)}
@@ -46,7 +46,7 @@ def mt_table(lang: str, source_sentences: int | None = None) -> dict[str, str]:
     names = {" ".join(e.forms["en"]): " ".join(e.forms[lang])
              for pools in lx.entities.values() for ents in pools.values() for e in ents}
     table: dict[str, str] = {}
-    for sent in demo_corpus("en", "train", n=source_sentences):
+    for sent in demo_corpus("en", "train", seed=seed, n=source_sentences):
         for etype, a, b in split_segments(sent.tags):
             seg = sent.tokens[a:b]
             for w in seg:
@@ -56,8 +56,10 @@ def mt_table(lang: str, source_sentences: int | None = None) -> dict[str, str]:
     return table
 
 
-def write_demo_mt_table(lang: str, path: str | Path) -> Path:
-    """`source<TAB>translation` per line, the format of the `table` translation backend."""
-    lines = [f"{src}\t{tgt}\n" for src, tgt in sorted(mt_table(lang).items())]
+def write_demo_mt_table(lang: str, path: str | Path, seed: int = 0, source_sentences: int | None = None
+                        ) -> Path:
+    """`source<TAB>translation` per line, the format of the `table` translation backend; it covers the
+    English train split written with the same seed and size."""
+    lines = [f"{src}\t{tgt}\n" for src, tgt in sorted(mt_table(lang, source_sentences, seed).items())]
     _write_atomic(Path(path), "".join(lines))
     return Path(path)
