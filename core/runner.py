@@ -154,7 +154,8 @@ def run(exp: Experiment, device: str = "auto", hooks: Hooks | None = None, fail_
                 log.error("%s [%s] %s seed %s failed in %s: %s", exp.configs[t.variant].name, t.variant,
                           t.lang, t.seed, exc.node.name, exc.__cause__)
         total.ran += out.ran
-        total.cached += [n for n in out.cached if n not in total.ran and n not in total.cached]
+        seen = {n.key for n in (*total.ran, *total.cached)}
+        total.cached += [n for n in out.cached if n.key not in seen]  # each shared node counted once
         row = {"seed": t.seed, **out.result} if out.ok else {"seed": t.seed, "error": out.error,
                                                              **{m: math.nan for m in METRICS}}
         results.setdefault((t.variant, t.lang), []).append(row)
