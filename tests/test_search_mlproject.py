@@ -97,7 +97,8 @@ def test_mlflow_run_project_run_is_the_parent(tmp_path: Path) -> None:
     write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es", "de")})
     exp = tmp_path / "exp.yaml"
     exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp_path / 'data'}}}\nstore: {tmp_path / 'store'}\n"
-                   "name: mlproject-test\nvariants:\n  w/o Θorder: {teachers.order.weight: 0}\n")
+                   "name: mlproject-test\nvariants:\n  hybrid: null\n"
+                   "  w/o Θorder: {teachers.order.weight: 0}\n")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri,
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

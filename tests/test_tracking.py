@@ -45,7 +45,7 @@ def tracked(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_demo_corpus(tmp / "data", sizes={lang: SMALL for lang in ("en", "es", "de")})
     exp = tmp / "exp.yaml"
     exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp / 'data'}}}\nstore: {tmp / 'store'}\n"
-                   "label: TransAdv\nvariants:\n  w/o Θentity: {teachers.entity.weight: 0}\n"
+                   "label: TransAdv\nvariants:\n  hybrid: null\n  w/o Θentity: {teachers.entity.weight: 0}\n"
                    "  broken: {teachers.order.weight: 0}\n")
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
     real = STAGES["distill"]

@@ -29,7 +29,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory):
     exp = tmp / "exp.yaml"
     exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp / 'data'}}}\nstore: {tmp / 'store'}\n"
                    "name: remote-ablation\nlabel: TransAdv\n"
-                   "variants:\n  w/o Θorder: {teachers.order.weight: 0}\n")
+                   "variants:\n  hybrid: null\n  w/o Θorder: {teachers.order.weight: 0}\n")
     with mlflow_server(tmp / "server") as url:
         out = ablate.execute(exp, TINY, ablate=True, device="cpu", tracking_uri=url, command="ablate")
         yield {"url": url, "out": out, "tmp": tmp}
