@@ -228,6 +228,7 @@ class TrainConfig(Section):
     grad_clip: float | None = Field(1.0, gt=0, description="max grad norm; None: no clipping")
     selection_metric: Literal["target_dev", "source_dev"] = Field("target_dev", description="picks ckpt")
     distill_epochs: int | None = Field(None, ge=1, description="None: epochs")
+    kd_loss: Literal["mse", "soft-ce"] = Field("mse", description="mse: Eq. 8 (papers); soft-ce: CE to q")
     teacher_epochs: int | None = Field(None, ge=1, description="None: epochs")
 
 

@@ -88,7 +88,8 @@ def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool
               "weight_decay": t.weight_decay, "grad_clip": t.grad_clip,
               "selection_metric": t.selection_metric}
     if distill:
-        return {**common, "lr_distill": t.lr_distill}
+        extra = {"kd_loss": t.kd_loss} if t.kd_loss != "mse" else {}  # keeps existing keys unchanged
+        return {**common, "lr_distill": t.lr_distill, **extra}
     return {**common, "lr_ner": t.lr_ner, "lr_generator": t.lr_generator,
             "lr_discriminator": t.lr_discriminator}
 

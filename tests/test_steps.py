@@ -169,3 +169,22 @@ def test_masked_discriminator_sees_only_its_words(mask: str) -> None:
                             total_steps=1, warmup=0.0, grad_clip=None, device=torch.device("cpu"))
     (grad_all,) = torch.autograd.grad(everything._disc_loss("d", h, b, flip=False), h)
     assert not torch.equal(grad_all.abs().sum(-1) > 0, inside)  # the unmasked one would fail the check
+
+
+def test_soft_ce_is_cross_entropy_to_the_soft_labels() -> None:
+    from xner.core.train.steps import kd_soft_ce
+
+    logits = torch.tensor([[[0.0, 0.0], [2.0, 0.0], [5.0, 5.0]]])
+    soft = torch.tensor([[[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]])
+    mask = torch.tensor([[True, True, False]])
+    p1 = 1 / (1 + math.exp(-2.0))
+    expected = (-math.log(0.5) + -(0.5 * math.log(p1) + 0.5 * math.log(1 - p1))) / 2
+    assert kd_soft_ce(logits, soft, mask).item() == pytest.approx(expected, rel=1e-6)
+    r = _runner(discs=False)
+    b = _batch()
+    b["soft"] = torch.softmax(torch.randn(3, 7, L), -1)
+    b["soft_mask"] = b["labels"] != -100
+    before = _state(r)
+    r.distill_step(b, "soft-ce")
+    frozen, enc, head, _ = _groups(r)
+    assert _changed(before, r) == enc | head and not (_changed(before, r) & frozen)

@@ -113,7 +113,8 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
                         warmup=train["warmup"], grad_clip=train["grad_clip"], device=svc.device,
                         precision=svc.precision)
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
-                 select=_select(train), mode="distill", desc=ctx.node.name)
+                 select=_select(train), mode="distill", desc=ctx.node.name,
+                 kd_loss=train.get("kd_loss", "mse"))
     return _save(ctx, result, {})
 
 

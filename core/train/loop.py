@@ -57,9 +57,10 @@ def fit(
     adversarial: Mapping[str, DataLoader] | None = None,
     desc: str = "train",
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    kd_loss: str = "mse",
 ) -> FitResult:
     """Train for `epochs`, evaluate after each, return the best epoch's metrics and weights."""
-    step = runner.ner_step if mode == "ner" else runner.distill_step
+    step = runner.ner_step if mode == "ner" else (lambda b: runner.distill_step(b, kd_loss))
     adv_iters = {name: cycle(dl) for name, dl in (adversarial or {}).items()}
     modules: dict[str, torch.nn.Module] = {"model": runner.model, **runner.discriminators}
     best: FitResult | None = None
