@@ -8,25 +8,18 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
+from demo_experiment import DEMO, TINY, tiny_experiment
 
-from xner.core.data.demo import write_demo_corpus
 from xner.core.errors import ConfigError
 from xner.core.mlproject import to_cli
 from xner.core.search import objective_value, search
 
-DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["seeds=[1]", "data.target_langs=[es]", "train.epochs=1", "train.teacher_epochs=1",
-        "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
 
 
 def test_two_workers_share_a_study_and_the_teachers(tmp_path: Path) -> None:
-    small = {"train": 80, "dev": 20, "test": 20}
-    write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es", "de")})
-    exp = tmp_path / "exp.yaml"
-    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp_path / 'data'}}}\nstore: {tmp_path / 'store'}\n"
-                   "search:\n  study: tiny\n  space:\n    train.lr_distill: {type: float, low: 1.0e-4, "
-                   "high: 1.0e-2, log: true}\n")
+    space = "    train.lr_distill: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\n"
+    exp = tiny_experiment(tmp_path, "search:\n  study: tiny\n  space:\n" + space, train=80)
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     first = search(exp, TINY, n_trials=2, storage=storage, device="cpu", tracking_uri=uri)
@@ -93,12 +86,7 @@ def test_mlflow_run_project_run_is_the_parent(tmp_path: Path) -> None:
 
     from mlflow import MlflowClient
 
-    small = {"train": 60, "dev": 20, "test": 20}
-    write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es", "de")})
-    exp = tmp_path / "exp.yaml"
-    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp_path / 'data'}}}\nstore: {tmp_path / 'store'}\n"
-                   "name: mlproject-test\nvariants:\n  hybrid: null\n"
-                   "  w/o Θorder: {teachers.order.weight: 0}\n")
+    exp = tiny_experiment(tmp_path, "name: mlproject-test\n", "  w/o Θorder: {teachers.order.weight: 0}\n")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri,
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

@@ -7,17 +7,15 @@ import math
 from pathlib import Path
 
 import pytest
+from demo_experiment import tiny_experiment
 from mlflow import MlflowClient
 
 from xner.core import ablate
 from xner.core.compare import compare
-from xner.core.data.demo import write_demo_corpus
 from xner.core.errors import ConfigError
 from xner.core.stages import STAGES
 from xner.core.tracking import DEFAULT_URI, resolve_tracking_uri
 
-DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
-SMALL = {"train": 100, "dev": 30, "test": 30}
 TINY = ["seeds=[1, 2]", "data.target_langs=[es]", "train.epochs=2", "train.teacher_epochs=1",
         "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
 
@@ -42,11 +40,8 @@ def tracked(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One tracked ablation: base + 'w/o Θentity' x es x 2 seeds; seed 2's distillation of the
     variant fails on purpose, so the failure path is recorded too."""
     tmp = tmp_path_factory.mktemp("tracked")
-    write_demo_corpus(tmp / "data", sizes={lang: SMALL for lang in ("en", "es", "de")})
-    exp = tmp / "exp.yaml"
-    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp / 'data'}}}\nstore: {tmp / 'store'}\n"
-                   "label: TransAdv\nvariants:\n  hybrid: null\n  w/o Θentity: {teachers.entity.weight: 0}\n"
-                   "  broken: {teachers.order.weight: 0}\n")
+    exp = tiny_experiment(tmp, "label: TransAdv\n", "  w/o Θentity: {teachers.entity.weight: 0}\n"
+                          "  broken: {teachers.order.weight: 0}\n", train=100, evaluation=30)
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
     real = STAGES["distill"]
 

@@ -8,28 +8,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from demo_experiment import TINY, tiny_experiment
 from mlflow import MlflowClient
 from mlflow_kit import chromium_path, dump_dom, mlflow_server, screenshot
 
 from xner.core import ablate
 from xner.core.compare import compare
-from xner.core.data.demo import write_demo_corpus
 
-DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
-TINY = ["seeds=[1]", "data.target_langs=[es]", "train.epochs=1", "train.teacher_epochs=1",
-        "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def remote(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("remote")
-    small = {"train": 60, "dev": 20, "test": 20}
-    write_demo_corpus(tmp / "data", sizes={x: small for x in ("en", "es", "de")})
-    exp = tmp / "exp.yaml"
-    exp.write_text(f"extends: {DEMO}\ndata: {{root: {tmp / 'data'}}}\nstore: {tmp / 'store'}\n"
-                   "name: remote-ablation\nlabel: TransAdv\n"
-                   "variants:\n  hybrid: null\n  w/o Θorder: {teachers.order.weight: 0}\n")
+    exp = tiny_experiment(tmp, "name: remote-ablation\nlabel: TransAdv\n",
+                          "  w/o Θorder: {teachers.order.weight: 0}\n")
     with mlflow_server(tmp / "server") as url:
         out = ablate.execute(exp, TINY, ablate=True, device="cpu", tracking_uri=url, command="ablate")
         yield {"url": url, "out": out, "tmp": tmp}
