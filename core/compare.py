@@ -7,6 +7,7 @@ on any other that sees the same tracking server.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,8 @@ import pandas as pd
 from xner.core.errors import XnerError
 from xner.core.tables import AblationTable, ablation_table
 from xner.core.tracking import LEVEL, PARENT, ROOT
+
+log = logging.getLogger(__name__)
 
 
 class RunNotFoundError(XnerError, LookupError):
@@ -46,10 +49,12 @@ def _seeds_under(client: Any, run: Any) -> list[Any]:
 
 def find_parent(client: Any, name_or_id: str) -> Any:
     """A run id, else the newest parent run whose run name or experiment name is `name_or_id`."""
+    from mlflow.exceptions import MlflowException
+
     try:
         return client.get_run(name_or_id)
-    except Exception:  # mlflow raises its own exception type for an unknown id
-        pass
+    except MlflowException:  # not a run id (unknown or malformed): look it up as a name
+        log.debug("%r is not a run id; looking it up as a name", name_or_id)
     exps = _all_experiments(client)
     flt = f"tags.`{LEVEL}` = 'parent'"
     candidates = [r for r in client.search_runs(exps, flt, order_by=["attributes.start_time DESC"],
