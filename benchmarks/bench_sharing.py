@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 from xner.core import runner
+from xner.core.ablate import TRAINING, naive_training
 from xner.core.config import load_experiment
 from xner.core.pipeline import topological
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1] / "experiments" / "ablations"
-TRAINING = ("source", "teacher", "distill")
 
 
 def run() -> list[str]:
@@ -35,7 +35,7 @@ def run() -> list[str]:
             lines.append(f"{path.relative_to(ROOT)!s:<46} skipped: {err}")
             continue
         shared = [n for n in topological([t.node for t in exp.targets]) if n.stage in TRAINING]
-        naive = sum(1 for t in exp.targets for n in topological([t.node]) if n.stage in TRAINING)
+        naive = naive_training(exp)
         lines.append(f"{path.relative_to(ROOT)!s:<46} {len(exp.configs):>4} {len(shared):>8} {naive:>6} "
                      f"{naive / len(shared):>5.1f}x")
     return lines

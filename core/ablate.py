@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from xner.core import runner
+from xner.core.config import load_experiment
 from xner.core.pipeline import topological
 from xner.core.runner import METRICS, Experiment, Results, row_name
 
@@ -60,15 +61,14 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
     """Build everything first (so bad configs fail before training), then run with one parent run."""
     from xner.core.tables import ablation_table
 
-    base = runner.build(path, list(overrides), [])
-    cfg = base.configs["base"]
+    cfg = load_experiment(path, list(overrides))  # only to read the variant names: no graph yet
     names = list(cfg.variants) if ablate else list(variants or [])
     exp = runner.build(path, list(overrides), names, include_base=ablate or not names,
                        only_seeds=list(only_seeds) if only_seeds else None)
     plan = runner.plan(exp)
+    trained, naive = sum(1 for r in plan.rows if r.node.stage in TRAINING), naive_training(exp)
     sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached; "
-                     f"{sum(1 for r in plan.rows if r.node.stage in TRAINING)} training nodes vs "
-                     f"{naive_training(exp)} without sharing\n")
+                     f"{trained} training nodes vs {naive} without sharing\n")
     tracker = None
     if track:
         from xner.core.tracking import MlflowTracker, resolve_tracking_uri
@@ -90,11 +90,11 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
                                    lang_order=list(cfg.data.target_langs))
         if tracker:
             tracker.log_summary(len(summary.ran), len(summary.cached), plan.naive, summary.seconds,
-                                sum(1 for r in plan.rows if r.node.stage in TRAINING), naive_training(exp))
+                                trained, naive)
             if table is not None:
                 tracker.log_table(table)
         return Outcome(summary, results, plan, table, tracker.parent_id if tracker else None,
-                       {v: row_name(exp, v) for v in exp.configs}, naive_training(exp))
+                       {v: row_name(exp, v) for v in exp.configs}, naive)
     except BaseException as exc:
         error = exc
         raise
