@@ -101,6 +101,8 @@ class EncoderConfig(Section):
     freeze_embeddings: bool = Field(True, description="freeze the embedding layer (both papers)")
     dropout: float = Field(0.1, ge=0, lt=1, description="dropout before the NER head")
     max_length: int = Field(128, ge=8, description="sub-tokens per sentence, [CLS]/[SEP] included")
+    num_layers: int | None = Field(None, gt=0, description="keep only the bottom k pretrained layers; "
+                                   "None: all (a smaller real model for CPU proxies)")
     tiny: TinyEncoderConfig = Field(default_factory=TinyEncoderConfig)
 
     @field_validator("path")
@@ -202,6 +204,9 @@ class PseudoLabelConfig(Section):
     combine: Literal["weighted", "best-of-seeds"] | None = Field(
         None, description="None: the method's own (TransAdv weighted, AdvPicker best-of-seeds)")
     ensemble_size: int = Field(5, ge=1, description="AdvPicker: TLADV models (seeds) per soft label")
+    confidence: Literal["sum-prob", "mean-max-logit"] = Field(
+        "mean-max-logit", description="best-of-seeds sequence confidence: Σ_words max p (paper text) | "
+        "mean over sub-tokens of the max logit (authors' overlap_all.py)")
 
 
 class SelectionConfig(Section):
@@ -230,6 +235,31 @@ class TrainConfig(Section):
     distill_epochs: int | None = Field(None, ge=1, description="None: epochs")
     kd_loss: Literal["mse", "soft-ce"] = Field("mse", description="mse: Eq. 8 (papers); soft-ce: CE to q")
     teacher_epochs: int | None = Field(None, ge=1, description="None: epochs")
+    adversarial_batches: Literal["balanced", "mixed"] = Field(
+        "balanced", description="balanced: one source-side and one target-side batch per adversarial "
+        "step (authors' code); mixed: one batch drawn from the union of the discriminator's data")
+    adversarial_reduction: Literal["mean", "sum"] = Field(
+        "mean", description="discriminator BCE: mean over tokens (authors' code) | sum over words per "
+        "sentence (Eq. 5 as written)")
+    no_decay_bias_norm: bool = Field(True, description="no weight decay on biases and LayerNorm "
+                                     "weights (authors' code); False: decay everything")
+    discriminator_weight_decay: float | None = Field(
+        0.0, ge=0, description="AdamW decay of the discriminators (authors: 0); None: weight_decay")
+    warmup_start: Literal["zero", "one-step"] = Field(
+        "zero", description="zero: lr 0 at step 0 (HF schedule, authors); one-step: lr/warm at step 0")
+    viterbi_inside_start: bool = Field(False, description="allow I-X at sentence start in Viterbi "
+                                       "(authors' decoder); False: IOB2's constraint")
+    epoch_eval: list[Literal["dev", "test", "source_dev"]] = Field(
+        ["dev", "test", "source_dev"], description="splits scored after every epoch (dev selects the "
+        "checkpoint; test and source_dev are curves only)")
+
+    @model_validator(mode="after")
+    def _selection_scored(self) -> TrainConfig:
+        needed = "dev" if self.selection_metric == "target_dev" else "source_dev"
+        if needed not in self.epoch_eval:
+            raise FieldError("epoch_eval", f"{self.epoch_eval} lacks {needed!r}, which "
+                             f"selection_metric={self.selection_metric!r} selects on")
+        return self
 
 
 class TrackingConfig(Section):

@@ -85,13 +85,16 @@ def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool
     and an adversarial lr change keeps every student's config (though not its inputs) the same."""
     t = cfg.train
     common = {"epochs": epochs or t.epochs, "batch_size": t.batch_size, "warmup": t.warmup,
-              "weight_decay": t.weight_decay, "grad_clip": t.grad_clip,
-              "selection_metric": t.selection_metric}
+              "warmup_start": t.warmup_start, "weight_decay": t.weight_decay,
+              "no_decay_bias_norm": t.no_decay_bias_norm, "grad_clip": t.grad_clip,
+              "selection_metric": t.selection_metric, "epoch_eval": list(t.epoch_eval),
+              "viterbi_inside_start": t.viterbi_inside_start}
     if distill:
-        extra = {"kd_loss": t.kd_loss} if t.kd_loss != "mse" else {}  # keeps existing keys unchanged
-        return {**common, "lr_distill": t.lr_distill, **extra}
+        return {**common, "lr_distill": t.lr_distill, "kd_loss": t.kd_loss}
     return {**common, "lr_ner": t.lr_ner, "lr_generator": t.lr_generator,
-            "lr_discriminator": t.lr_discriminator}
+            "lr_discriminator": t.lr_discriminator, "adversarial_batches": t.adversarial_batches,
+            "adversarial_reduction": t.adversarial_reduction,
+            "discriminator_weight_decay": t.discriminator_weight_decay}
 
 
 def discriminator_spec(cfg: ExperimentConfig, name: str, default_data: list[str] | None = None
@@ -154,6 +157,7 @@ def pseudo_node(cfg: ExperimentConfig, models: Mapping[str, Node], combine: str,
     first = next(iter(models.values()))
     params = {"data": first.params["data"], "encoder": first.params["encoder"], "combine": combine,
               "weights": dict(weights or {}),
+              "confidence": cfg.pseudo_label.confidence if combine == "best-of-seeds" else None,
               "discriminator_from": f"model:{discriminator_from}" if discriminator_from else None}
     inputs = {"encoder": encoder_node(cfg), **{f"model:{k}": n for k, n in models.items()}}
     return Node("pseudo_label", params, lang=first.lang, inputs=inputs, label=f"pseudo_label[{combine}]")
@@ -176,7 +180,9 @@ def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int) -
 def evaluate_node(cfg: ExperimentConfig, models: list[Node]) -> Node:
     first = models[0]
     inputs = {"encoder": encoder_node(cfg), **{f"model:{i}": m for i, m in enumerate(models)}}
-    return Node("evaluate", {"data": first.params["data"], "encoder": first.params["encoder"]},
+    params = {"data": first.params["data"], "encoder": first.params["encoder"],
+              "viterbi_inside_start": cfg.train.viterbi_inside_start}
+    return Node("evaluate", params,
                 seed=first.seed, lang=first.lang, inputs=inputs, label="evaluate")
 
 

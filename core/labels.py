@@ -75,10 +75,13 @@ class LabelSet:
     def decode(self, ids: Sequence[int]) -> list[str]:
         return [self.tags[i] for i in ids]
 
-    def transition_mask(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(start[L], trans[L, L]) booleans: allowed first tag, allowed `prev -> cur` pairs."""
+    def transition_mask(self, allow_inside_start: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """(start[L], trans[L, L]) booleans: allowed first tag, allowed `prev -> cur` pairs.
+
+        `allow_inside_start` lets a sentence open with I-X, as the authors' decoder does (their
+        transition matrix constrains only `prev -> I-X`)."""
         n = len(self.tags)
-        start = torch.tensor([is_valid_transition(None, t) for t in self.tags])  # [L]
+        start = torch.tensor([allow_inside_start or is_valid_transition(None, t) for t in self.tags])  # [L]
         trans = torch.tensor(
             [[is_valid_transition(p, c) for c in self.tags] for p in self.tags]
         )  # [L, L]

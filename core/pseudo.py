@@ -42,16 +42,29 @@ def weighted_union(
     return [sum(w[k] * probs[k][s] for k in live).astype(np.float32) for s in range(n.pop())]
 
 
-def best_of_seeds(probs: Sequence[Sequence[np.ndarray]]) -> tuple[list[np.ndarray], np.ndarray]:
-    """AdvPicker §4.1: per sentence, keep the model whose sequence has the highest summed confidence
-    Σ_i max_y p(y | x_i). Ties go to the earlier model. Returns the kept sequences and which model."""
+def summed_confidence(model_probs: Sequence[np.ndarray]) -> np.ndarray:
+    """The paper's sequence confidence Σ_i max_y p(y | x_i), per sentence [N]."""
+    return np.array([float(s.max(axis=-1).sum()) if len(s) else 0.0 for s in model_probs])
+
+
+def best_of_seeds(probs: Sequence[Sequence[np.ndarray]], confidence: np.ndarray | None = None
+                  ) -> tuple[list[np.ndarray], np.ndarray]:
+    """AdvPicker §4.1: per sentence, keep the sequence of the most confident model. Ties go to the
+    earlier model. Returns the kept sequences and which model.
+
+    `confidence` [M, N] overrides the paper's summed max probability (`summed_confidence`), e.g. with
+    the authors' mean max logit over sub-tokens (overlap_all.py): logits are not bounded by 1, so that
+    rule does not reward the most O-confident model the way summed probabilities do.
+    """
     if not probs:
         raise ValueError("best_of_seeds needs at least one model")
     n = {len(p) for p in probs}
     if len(n) != 1:
         raise ValueError(f"models labelled different numbers of sentences: {n}")
-    conf = np.array([[float(s.max(axis=-1).sum()) if len(s) else 0.0 for s in model]
-                     for model in probs])  # [M, N]
+    conf = (np.stack([summed_confidence(m) for m in probs]) if confidence is None
+            else np.asarray(confidence, dtype=np.float64))  # [M, N]
+    if conf.shape != (len(probs), n.pop()):
+        raise ValueError(f"confidence has shape {conf.shape}, expected {(len(probs), len(probs[0]))}")
     chosen = conf.argmax(axis=0)  # argmax returns the first maximum: ties -> earlier model
     return [probs[m][s] for s, m in enumerate(chosen)], chosen
 

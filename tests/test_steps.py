@@ -82,7 +82,7 @@ def test_adversarial_step_generator_moves_encoder_discriminator_moves_itself() -
     frozen, enc, head, disc = _groups(r)
     before = _state(r)
     b = _batch()
-    losses = r.adversarial_step({"language": b, "order": b})
+    losses = r.adversarial_step({"language": [b], "order": [b]})
     changed = _changed(before, r)
     assert set(losses) == {"loss_generator", "loss_language", "loss_order"}
     assert changed & enc and disc <= changed
@@ -99,7 +99,7 @@ def test_discriminator_step_never_touches_encoder() -> None:
     _frozen, _enc, _head, disc = _groups(r)
     before = _state(r)
     b = _batch()
-    r.adversarial_step({"language": b, "order": b})
+    r.adversarial_step({"language": [b], "order": [b]})
     changed = _changed(before, r)
     assert changed and changed <= disc
 
@@ -112,7 +112,7 @@ def test_generator_step_alone_moves_only_encoder() -> None:
     _frozen, enc, _head, _disc = _groups(r)
     before = _state(r)
     b = _batch()
-    r.adversarial_step({"language": b, "order": b})
+    r.adversarial_step({"language": [b], "order": [b]})
     changed = _changed(before, r)
     assert changed and changed <= enc
 

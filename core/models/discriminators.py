@@ -50,25 +50,36 @@ class OrderDiscriminator(nn.Module):
         return self.out(h_n[-1]).squeeze(-1)  # [B]
 
 
-def token_bce(
-    logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor, flip: bool = False
-) -> torch.Tensor:
-    """Mean BCE over the masked tokens; `flip=True` is the generator loss L_g (labels inverted, Eq. 5).
+REDUCTIONS = ("mean", "sum")
 
-    The papers sum over words; we average over the tokens of the batch so that the learning rates do not
-    depend on sentence length (the reference code's `mean` reduction). An empty mask gives a zero loss
-    that still carries the graph, so a batch with no entity word (Eq. 6, entity discriminator) is a no-op.
+
+def token_bce(
+    logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor, flip: bool = False,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """BCE over the masked tokens; `flip=True` is the generator loss L_g (labels inverted, Eq. 5).
+
+    `mean` averages over the tokens of the batch (the authors' BCELoss), so the learning rates do not
+    depend on sentence length; `sum` is Eq. 5 as written, Σ over words with no normalisation. An
+    empty mask gives a zero loss that still carries the graph, so a batch with no entity word (Eq. 6,
+    entity discriminator) is a no-op.
     """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     target = (1.0 - labels.float()) if flip else labels.float()  # [B, S]
     m = mask.float()  # [B, S]
     losses = F.binary_cross_entropy_with_logits(logits, target, reduction="none")  # [B, S]
-    return (losses * m).sum() / m.sum().clamp(min=1.0)
+    total = (losses * m).sum()
+    return total if reduction == "sum" else total / m.sum().clamp(min=1.0)
 
 
-def sentence_bce(logits: torch.Tensor, labels: torch.Tensor, flip: bool = False) -> torch.Tensor:
-    """BCE of the order discriminator (Eq. 5, L_o), or its flipped generator term."""
+def sentence_bce(logits: torch.Tensor, labels: torch.Tensor, flip: bool = False,
+                 reduction: str = "mean") -> torch.Tensor:
+    """BCE of the order discriminator (Eq. 5, L_o), or its flipped generator term; mean or Σ over rows."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     target = (1.0 - labels.float()) if flip else labels.float()  # [B]
-    return F.binary_cross_entropy_with_logits(logits, target)
+    return F.binary_cross_entropy_with_logits(logits, target, reduction=reduction)
 
 
 def sentence_source_probability(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -161,6 +161,25 @@ def find_embeddings(model: nn.Module) -> nn.Module:
     return embeddings
 
 
+def keep_bottom_layers(model: nn.Module, num_layers: int | None) -> None:
+    """Drop every transformer block above the bottom `num_layers` (None: keep all).
+
+    The kept blocks keep their pretrained weights, so this is a smaller *real* encoder: the CPU
+    proxies use it to afford full dev/test sets and several seeds.
+    """
+    if num_layers is None:
+        return
+    layers = find_layers(model)
+    if not 1 <= num_layers <= len(layers):
+        raise ConfigError(f"encoder.num_layers: must be between 1 and {len(layers)} (the layers of "
+                          f"{type(model).__name__}), got {num_layers}")
+    del layers[num_layers:]
+    config = getattr(model, "config", None)
+    for key in ("num_hidden_layers", "n_layers", "num_layers"):
+        if config is not None and hasattr(config, key):
+            setattr(config, key, num_layers)
+
+
 def freeze(model: nn.Module, freeze_embeddings: bool = True, frozen_layers: int = 3) -> list[str]:
     """Set requires_grad=False on the embeddings and the bottom `frozen_layers` blocks.
 

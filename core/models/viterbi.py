@@ -154,9 +154,10 @@ def select_first_subtokens(
 class ViterbiDecoder:
     """A label set's IOB2 constraint masks kept on one device, so decoding a batch moves nothing."""
 
-    def __init__(self, label_set: LabelSet, device: torch.device | str | None = None) -> None:
+    def __init__(self, label_set: LabelSet, device: torch.device | str | None = None,
+                 allow_inside_start: bool = False) -> None:
         self.label_set = label_set
-        start, trans = label_set.transition_mask()  # [L], [L, L]
+        start, trans = label_set.transition_mask(allow_inside_start)  # [L], [L, L]
         self.start_allowed = start.to(device)  # [L]
         self.trans_allowed = trans.to(device)  # [L, L]
 

@@ -20,10 +20,16 @@ from xner.core.models.device import seed_everything
 from xner.core.pipeline import StageContext
 from xner.core.pseudo import best_of_seeds, l_score, top_ratio, weighted_union
 from xner.core.stages.services import Services, label_set_for
-from xner.core.stages.training import _save, _select, build_discriminators, encoder_dir, evaluator
+from xner.core.stages.training import (
+    _save,
+    _select,
+    build_discriminators,
+    encoder_dir,
+    evaluator,
+    step_runner,
+)
 from xner.core.train.loop import fit
 from xner.core.train.predict import Predictions, decode, predict
-from xner.core.train.steps import StepRunner
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,9 @@ def run_pseudo_label(ctx: StageContext) -> dict[str, Any]:
                                                        or r == disc_role)) for r in roles}
     chosen = np.zeros(len(corpus), dtype=np.int64)
     if p["combine"] == "best-of-seeds":
-        soft, chosen = best_of_seeds([preds[r].probs for r in roles])
+        conf = (np.stack([preds[r].mean_max_logit for r in roles])
+                if p.get("confidence") == "mean-max-logit" else None)
+        soft, chosen = best_of_seeds([preds[r].probs for r in roles], conf)
         sp = [preds[r].source_prob for r in roles]
         source_prob = (np.array([sp[m][s] for s, m in enumerate(chosen)])
                        if all(x is not None for x in sp) else None)
@@ -108,10 +116,7 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
                          soft_labels=[np.asarray(probs[i], dtype=np.float32) for i in keep])
     model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls))
-    runner = StepRunner(model, {}, {}, lr_ner=train["lr_distill"], lr_generator=0.0, lr_discriminator=0.0,
-                        weight_decay=train["weight_decay"], total_steps=train["epochs"] * len(loader),
-                        warmup=train["warmup"], grad_clip=train["grad_clip"], device=svc.device,
-                        precision=svc.precision)
+    runner = step_runner(ctx, model, {}, {}, train["lr_distill"], 0.0, train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), mode="distill", desc=ctx.node.name,
                  kd_loss=train.get("kd_loss", "mse"))
@@ -128,7 +133,7 @@ def run_evaluate(ctx: StageContext) -> dict[str, Any]:
         corpus = svc.split(p["data"], role)
         preds = [_predict_role(ctx, r, corpus, with_disc=False).probs for r in _model_roles(ctx)]
         mean = [np.mean([m[s] for m in preds], axis=0) for s in range(len(corpus))]
-        tags = decode(mean, ls, svc.device)
+        tags = decode(mean, ls, svc.device, allow_inside_start=p.get("viterbi_inside_start", False))
         scores = evaluate([s.tags for s in corpus], tags)
         write_conll(corpus, ctx.out / f"{split}_predictions.conll", extra={"pred": tags})
         (ctx.out / f"{split}_report.txt").write_text(scores.report())

@@ -21,7 +21,7 @@ from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
 from xner.core.data.corpus import Corpus
 from xner.core.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
 from xner.core.models.device import resolve_device
-from xner.core.models.encoder import TokenEncoder, freeze, load_hf_encoder
+from xner.core.models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
 from xner.core.models.ner_model import NerModel
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ class Services:
     def new_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int) -> NerModel:
         """A fresh pretrained encoder (frozen as configured) + a new head."""
         bundle = load_hf_encoder(encoder_dir, dropout=encoder["dropout"])
+        keep_bottom_layers(bundle.model, encoder.get("num_layers"))
         freeze(bundle.model, encoder["freeze_embeddings"], encoder["frozen_layers"])
         return NerModel(TokenEncoder(bundle.model), num_labels, encoder["dropout"]).to(self.device)
 

@@ -80,24 +80,46 @@ def _lang_ids(data: Mapping[str, Any], pool: Mapping[str, str] | None = None) ->
     return {**{lang: 0 for lang in (pool or {})}, data["lang"]: 0, data["source_lang"]: 1}
 
 
+EPOCH_SPLITS = {"dev": "tgt_dev", "test": "tgt_test", "source_dev": "src_dev"}
+
+
 def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
-    """Per-epoch scores: target dev (selection), target test (curves), source dev (leak-free option)."""
+    """Per-epoch scores of `train.epoch_eval`: target dev (selection), target test (curves only),
+    source dev (the leak-free selection option). Scoring a split costs a forward pass over it, as
+    much as training on short schedules, so the splits that only draw curves can be switched off."""
     svc: Services = ctx.services
-    data, enc = ctx.node.params["data"], ctx.node.params["encoder"]
+    data, enc, train = ctx.node.params["data"], ctx.node.params["encoder"], ctx.node.params["train"]
     ls = label_set_for(data["format"])
     edir = encoder_dir(ctx)
-    sets = {name: svc.split(data, role) for name, role in
-            (("dev", "tgt_dev"), ("test", "tgt_test"), ("source_dev", "src_dev"))}
+    names = train.get("epoch_eval", list(EPOCH_SPLITS))
+    sets = {name: svc.split(data, EPOCH_SPLITS[name]) for name in names}
     encoded = {k: svc.encode(c, edir, ls, enc["max_length"]) for k, c in sets.items()}
+    inside = train.get("viterbi_inside_start", False)
 
     def evaluate() -> dict[str, float]:
         out: dict[str, float] = {}
         for name, corpus in sets.items():
-            out[f"{name}_f1"], out[f"{name}_strict_f1"] = quick_score(model, encoded[name], corpus, ls,
-                                                                      svc.device)
+            out[f"{name}_f1"], out[f"{name}_strict_f1"] = quick_score(
+                model, encoded[name], corpus, ls, svc.device, allow_inside_start=inside)
         return out
 
     return evaluate
+
+
+def step_runner(ctx: StageContext, model: torch.nn.Module, discs: Mapping[str, torch.nn.Module],
+                specs: Mapping[str, AdversarialSpec], lr_main: float, lr_discriminator: Any,
+                steps: int) -> StepRunner:
+    """The stage's optimisers and schedules from its `train` params (one place for every stage)."""
+    svc: Services = ctx.services
+    train = ctx.node.params["train"]
+    return StepRunner(
+        model, discs, specs, lr_ner=lr_main, lr_generator=train.get("lr_generator", 0.0),
+        lr_discriminator=lr_discriminator, weight_decay=train["weight_decay"],
+        total_steps=steps, warmup=train["warmup"], grad_clip=train["grad_clip"], device=svc.device,
+        precision=svc.precision, no_decay_bias_norm=train.get("no_decay_bias_norm", False),
+        discriminator_weight_decay=train.get("discriminator_weight_decay"),
+        warmup_start=train.get("warmup_start", "one-step"),
+        adversarial_reduction=train.get("adversarial_reduction", "mean"))
 
 
 def build_discriminators(specs: Mapping[str, Mapping[str, Any]], hidden_size: int
@@ -111,21 +133,52 @@ def build_discriminators(specs: Mapping[str, Mapping[str, Any]], hidden_size: in
     return modules, out
 
 
+def dataset_side(name: str, kind: str, mask: str) -> str:
+    """Which class a dataset's discriminated words belong to, so balanced batches can pair the two.
+
+    Language: `D_S*` sentences are source-side and `D_T*` target-side, except that an entity mask
+    sees the swapped-in entities of a code-switched sentence (D_T_swi's entities are English).
+    Order: `*_shu` is shuffled, everything else original.
+    """
+    if kind == "order":
+        return "shuffled" if name.endswith("_shu") else "original"
+    side = "source" if name.startswith("D_S") else "target"
+    if mask == "entity" and name.endswith("_swi"):
+        side = "target" if side == "source" else "source"
+    return side
+
+
+def side_groups(spec: Mapping[str, Any], batching: str) -> list[list[str]]:
+    """The discriminator's datasets, one group per batch drawn each adversarial step."""
+    if batching == "mixed":
+        return [list(spec["data"])]
+    groups: dict[str, list[str]] = {}
+    for d in spec["data"]:
+        groups.setdefault(dataset_side(d, spec["kind"], spec.get("mask", "all")), []).append(d)
+    return list(groups.values())
+
+
 def adversarial_loaders(ctx: StageContext, specs: Mapping[str, Mapping[str, Any]], batch_size: int
-                        ) -> dict[str, Any]:
+                        ) -> dict[str, list[Any]]:
+    """Per discriminator, one loader per side (`balanced`, the authors' separate source and target
+    batches) or one over the union of its data (`mixed`)."""
     svc: Services = ctx.services
     data, enc = ctx.node.params["data"], ctx.node.params["encoder"]
+    batching = ctx.node.params["train"].get("adversarial_batches", "mixed")
     ls = label_set_for(data["format"])
-    loaders = {}
+    lang_ids = _lang_ids(data, ctx.node.params.get("pool"))
+    loaders: dict[str, list[Any]] = {}
     for i, (name, spec) in enumerate(specs.items()):
-        parts = [dataset(ctx, d) for d in spec["data"]]
-        corpus = union(parts, f"adv-{name}")
-        order = [[label] * len(s.tokens) for d, part in zip(spec["data"], parts, strict=True)
-                 for s, label in zip(part, order_labels(ctx, d, len(part)), strict=True)]
-        lang_ids = _lang_ids(data, ctx.node.params.get("pool"))
-        encoded = svc.encode(corpus, encoder_dir(ctx), ls, enc["max_length"], lang_ids,
-                             extras={"order": order}, extras_key="order:" + ",".join(spec["data"]))
-        loaders[name] = make_loader(encoded, batch_size, shuffle=True, seed=ctx.node.seed + 1000 * (i + 1))
+        loaders[name] = []
+        for j, group in enumerate(side_groups(spec, batching)):
+            parts = [dataset(ctx, d) for d in group]
+            corpus = union(parts, f"adv-{name}")
+            order = [[label] * len(s.tokens) for d, part in zip(group, parts, strict=True)
+                     for s, label in zip(part, order_labels(ctx, d, len(part)), strict=True)]
+            encoded = svc.encode(corpus, encoder_dir(ctx), ls, enc["max_length"], lang_ids,
+                                 extras={"order": order}, extras_key="order:" + ",".join(group))
+            loaders[name].append(make_loader(encoded, batch_size, shuffle=True,
+                                             seed=ctx.node.seed + 1000 * (i + 1) + 100 * j))
     return loaders
 
 
@@ -141,11 +194,8 @@ def train_ner(ctx: StageContext, model: torch.nn.Module, discs: dict[str, torch.
     encoded = svc.encode(ner_corpus, encoder_dir(ctx), ls, enc["max_length"])
     loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed)
     adv_specs = {n: AdversarialSpec(n, s["kind"], s.get("mask", "all")) for n, s in specs.items()}
-    runner = StepRunner(
-        model, discs, adv_specs, lr_ner=train["lr_ner"], lr_generator=train["lr_generator"],
-        lr_discriminator=lr_discriminator, weight_decay=train["weight_decay"],
-        total_steps=train["epochs"] * len(loader), warmup=train["warmup"],
-        grad_clip=train["grad_clip"], device=svc.device, precision=svc.precision)
+    runner = step_runner(ctx, model, discs, adv_specs, train["lr_ner"], lr_discriminator,
+                         train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), adversarial=adversarial_loaders(ctx, specs, train["batch_size"]),
                  desc=ctx.node.name)

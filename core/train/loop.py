@@ -54,14 +54,14 @@ def fit(
     evaluate: Callable[[], dict[str, float]],
     select: str,
     mode: str = "ner",
-    adversarial: Mapping[str, DataLoader] | None = None,
+    adversarial: Mapping[str, list[DataLoader]] | None = None,
     desc: str = "train",
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     kd_loss: str = "mse",
 ) -> FitResult:
     """Train for `epochs`, evaluate after each, return the best epoch's metrics and weights."""
     step = runner.ner_step if mode == "ner" else (lambda b: runner.distill_step(b, kd_loss))
-    adv_iters = {name: cycle(dl) for name, dl in (adversarial or {}).items()}
+    adv_iters = {name: [cycle(dl) for dl in sides] for name, sides in (adversarial or {}).items()}
     modules: dict[str, torch.nn.Module] = {"model": runner.model, **runner.discriminators}
     best: FitResult | None = None
     curve: list[dict[str, float]] = []
@@ -74,7 +74,8 @@ def fit(
         for batch in bar:
             losses = {"loss": step(batch)}
             if adv_iters:
-                losses.update(runner.adversarial_step({k: next(it) for k, it in adv_iters.items()}))
+                losses.update(runner.adversarial_step(
+                    {k: [next(it) for it in sides] for k, sides in adv_iters.items()}))
             runner.advance_schedules()
             for k, v in losses.items():
                 totals[k] = totals.get(k, 0.0) + v

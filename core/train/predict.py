@@ -25,6 +25,9 @@ from xner.core.models.viterbi import ViterbiDecoder
 class Predictions:
     probs: list[np.ndarray]  # per sentence [n_words, L] softmax of the NER head
     source_prob: np.ndarray | None = None  # per sentence P(source) from a language discriminator
+    # per sentence: mean over its real sub-tokens ([CLS]/[SEP] included) of the max NER logit,
+    # the sequence confidence of the authors' best-of-seeds (overlap_all.py)
+    mean_max_logit: np.ndarray | None = None
 
 
 @torch.no_grad()
@@ -43,12 +46,17 @@ def predict(
     loader = make_loader(encoded, batch_size, shuffle=False)
     row_probs: dict[int, np.ndarray] = {}
     row_disc: dict[int, np.ndarray] = {}
+    logit_sum = np.zeros(encoded.num_sentences)
+    logit_count = np.zeros(encoded.num_sentences)
     for batch in loader:
         ids = batch["input_ids"].to(device)
         mask = batch["attention_mask"].to(device)
         with autocast_context(device, precision):
             h, logits = model(ids, mask)  # [B, S, H], [B, S, L]
         probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # [B, S, L]
+        top = (logits.float().max(dim=-1).values * mask).sum(dim=1).cpu().numpy()  # [B]
+        np.add.at(logit_sum, batch["sentence"].numpy(), top)
+        np.add.at(logit_count, batch["sentence"].numpy(), mask.sum(dim=1).cpu().numpy())
         disc = None
         if language_discriminator is not None:
             disc = torch.sigmoid(language_discriminator(h.float())).cpu().numpy()  # [B, S]
@@ -63,13 +71,13 @@ def predict(
     if language_discriminator is not None:
         merged = merge_windows(encoded, row_disc)
         source_prob = np.array([float(np.mean(w)) if w else 0.5 for w in merged], dtype=np.float64)
-    return Predictions(probs_out, source_prob)
+    return Predictions(probs_out, source_prob, logit_sum / np.maximum(logit_count, 1))
 
 
 def decode(probs: list[np.ndarray], label_set: LabelSet, device: torch.device,
-           batch_size: int = 256) -> list[list[str]]:
+           batch_size: int = 256, allow_inside_start: bool = False) -> list[list[str]]:
     """Constrained Viterbi over per-word probabilities, batched on `device`."""
-    decoder = ViterbiDecoder(label_set, device)
+    decoder = ViterbiDecoder(label_set, device, allow_inside_start)
     tags: list[list[str]] = []
     for start in range(0, len(probs), batch_size):
         chunk = probs[start:start + batch_size]
@@ -84,15 +92,19 @@ def decode(probs: list[np.ndarray], label_set: LabelSet, device: torch.device,
 
 
 def score(model: nn.Module, encoded: EncodedCorpus, gold: Corpus, label_set: LabelSet,
-          device: torch.device, batch_size: int = 64) -> tuple[NerScores, list[list[str]]]:
+          device: torch.device, batch_size: int = 64, allow_inside_start: bool = False
+          ) -> tuple[NerScores, list[list[str]]]:
     """Viterbi tags and both seqeval modes of `model` on a labelled corpus."""
-    pred = decode(predict(model, encoded, device, batch_size).probs, label_set, device)
+    pred = decode(predict(model, encoded, device, batch_size).probs, label_set, device,
+                  allow_inside_start=allow_inside_start)
     gold_tags = [s.tags for s in gold]
     return evaluate(gold_tags, pred), pred
 
 
 def quick_score(model: nn.Module, encoded: EncodedCorpus, gold: Corpus, label_set: LabelSet,
-                device: torch.device, batch_size: int = 64) -> tuple[float, float]:
+                device: torch.device, batch_size: int = 64, allow_inside_start: bool = False
+                ) -> tuple[float, float]:
     """(conlleval F1, strict F1) of Viterbi tags: the per-epoch numbers, without seqeval's reports."""
-    pred = decode(predict(model, encoded, device, batch_size).probs, label_set, device)
+    pred = decode(predict(model, encoded, device, batch_size).probs, label_set, device,
+                  allow_inside_start=allow_inside_start)
     return quick_f1([s.tags for s in gold], pred)

@@ -11,7 +11,7 @@ AdvPicker §3.1 and Algorithm 1):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -97,6 +97,10 @@ class StepRunner:
         grad_clip: float | None,
         device: torch.device,
         precision: str = "auto",
+        no_decay_bias_norm: bool = False,
+        discriminator_weight_decay: float | None = None,
+        warmup_start: str = "one-step",
+        adversarial_reduction: str = "mean",
     ) -> None:
         self.model = model
         self.discriminators = dict(discriminators)
@@ -104,19 +108,23 @@ class StepRunner:
         self.device = device
         self.precision = precision
         self.grad_clip = grad_clip
-        self.opt_ner = adamw(model.parameters(), lr_ner, weight_decay, device)
-        self.schedulers = [linear_warmup(self.opt_ner, total_steps, warmup)]
+        self.reduction = adversarial_reduction
+        nd = no_decay_bias_norm
+        self.opt_ner = adamw(model.named_parameters(), lr_ner, weight_decay, device, nd)
+        self.schedulers = [linear_warmup(self.opt_ner, total_steps, warmup, warmup_start)]
         self.opt_gen = self.opt_dis = None
         if self.discriminators:
-            self.opt_gen = adamw(model.encoder.parameters(), lr_generator, weight_decay, device)
+            self.opt_gen = adamw(model.encoder.named_parameters(), lr_generator, weight_decay, device, nd)
             groups = []
+            dis_decay = weight_decay if discriminator_weight_decay is None else discriminator_weight_decay
             for name, disc in self.discriminators.items():
                 lr = (lr_discriminator[name] if isinstance(lr_discriminator, Mapping)
                       else lr_discriminator)
-                groups.append({"params": [p for p in disc.parameters() if p.requires_grad], "lr": lr})
-            self.opt_dis = torch.optim.AdamW(groups, weight_decay=weight_decay)
-            self.schedulers += [linear_warmup(self.opt_gen, total_steps, warmup),
-                                linear_warmup(self.opt_dis, total_steps, warmup)]
+                groups.append({"params": [p for p in disc.parameters() if p.requires_grad], "lr": lr,
+                               "weight_decay": dis_decay})
+            self.opt_dis = torch.optim.AdamW(groups)
+            self.schedulers += [linear_warmup(self.opt_gen, total_steps, warmup, warmup_start),
+                                linear_warmup(self.opt_dis, total_steps, warmup, warmup_start)]
 
     # -- helpers ---------------------------------------------------------------------------------
     def _to(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -165,33 +173,41 @@ class StepRunner:
         if spec.kind == "order":
             assert isinstance(disc, OrderDiscriminator)
             logits = disc(h.float(), b["attention_mask"].bool())  # [B]
-            return sentence_bce(logits, order_labels(b), flip=flip)
+            return sentence_bce(logits, order_labels(b), flip=flip, reduction=self.reduction)
         logits = disc(h.float())  # [B, S]
-        return token_bce(logits, b["langs"].clamp(min=0), language_mask(b, spec.mask), flip=flip)
+        return token_bce(logits, b["langs"].clamp(min=0), language_mask(b, spec.mask), flip=flip,
+                         reduction=self.reduction)
 
-    def adversarial_step(self, batches: Mapping[str, Mapping[str, torch.Tensor]]) -> dict[str, float]:
-        """One generator step (L_g, encoder only) then one discriminator step (L_dis, detached h)."""
+    def adversarial_step(self, batches: Mapping[str, Sequence[Mapping[str, torch.Tensor]]]
+                         ) -> dict[str, float]:
+        """One generator step (L_g, encoder only) then one discriminator step (L_dis, detached h).
+
+        `batches[name]` holds one batch per side of that discriminator: a source-side and a
+        target-side batch (`balanced`, the authors' code: each side's loss is a mean, and the two
+        are added) or a single batch drawn from the union of its data (`mixed`).
+        """
         if not self.discriminators:
             return {}
         assert self.opt_gen is not None and self.opt_dis is not None
         self.model.train()
         self._zero()
-        feats: dict[str, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
+        feats: list[tuple[str, torch.Tensor, dict[str, torch.Tensor]]] = []
         gen_loss = torch.zeros((), device=self.device)
-        for name, batch in batches.items():
-            b = self._to(batch)
-            with autocast_context(self.device, self.precision):
-                h = self.model.encoder(b["input_ids"], b["attention_mask"])  # [B, S, H]
-            feats[name] = (h.detach(), b)
-            gen_loss = gen_loss + self._disc_loss(name, h, b, flip=True)
+        for name, sides in batches.items():
+            for batch in sides:
+                b = self._to(batch)
+                with autocast_context(self.device, self.precision):
+                    h = self.model.encoder(b["input_ids"], b["attention_mask"])  # [B, S, H]
+                feats.append((name, h.detach(), b))
+                gen_loss = gen_loss + self._disc_loss(name, h, b, flip=True)
         gen_loss.backward()
         self._step(self.opt_gen, self.model.encoder.parameters())
         self._zero()  # drop the discriminator grads L_g produced: only L_dis may move them
         dis_loss = torch.zeros((), device=self.device)
         out = {"loss_generator": float(gen_loss.detach())}
-        for name, (h, b) in feats.items():
+        for name, h, b in feats:
             loss = self._disc_loss(name, h, b, flip=False)
-            out[f"loss_{name}"] = float(loss.detach())
+            out[f"loss_{name}"] = out.get(f"loss_{name}", 0.0) + float(loss.detach())
             dis_loss = dis_loss + loss
         dis_loss.backward()
         self._step(self.opt_dis, chain(*(d.parameters() for d in self.discriminators.values())))
