@@ -57,18 +57,23 @@ class Outcome:
 def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,
             *, ablate: bool = False, device: str = "auto", track: bool = True,
             tracking_uri: str | None = None, metric: str = "test_f1", command: str = "run",
-            fail_fast: bool = False, only_seeds: Sequence[int] | None = None) -> Outcome:
+            fail_fast: bool = False, only_seeds: Sequence[int] | None = None,
+            reuse_other_code: bool = False) -> Outcome:
     """Build everything first (so bad configs fail before training), then run with one parent run."""
     from xner.core.tables import ablation_table
 
     cfg = load_experiment(path, list(overrides))  # only to read the variant names: no graph yet
     names = list(cfg.variants) if ablate else list(variants or [])
     exp = runner.build(path, list(overrides), names, include_base=ablate or not names,
-                       only_seeds=list(only_seeds) if only_seeds else None)
+                       only_seeds=list(only_seeds) if only_seeds else None, reuse_other_code=reuse_other_code)
     plan = runner.plan(exp)
     trained, naive = sum(1 for r in plan.rows if r.node.stage in TRAINING), naive_training(exp)
     sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached; "
                      f"{trained} training nodes vs {naive} without sharing\n")
+    if plan.other_code:
+        sys.stdout.write(f"plan: {plan.other_code} of the nodes to run are cached under other code"
+                         + (" and will be reused (--reuse-other-code)\n" if reuse_other_code
+                            else "; they are retrained (--reuse-other-code reuses them)\n"))
     tracker = None
     if track:
         from xner.core.tracking import MlflowTracker, resolve_tracking_uri

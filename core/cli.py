@@ -63,7 +63,8 @@ def _build(args: argparse.Namespace):  # -> runner.Experiment
 
     _load_components()
     variants = args.variant or []
-    return runner.build(args.experiment, args.set, variants, include_base=not variants)
+    return runner.build(args.experiment, args.set, variants, include_base=not variants,
+                        reuse_other_code=args.reuse_other_code)
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -73,10 +74,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     p = runner.plan(exp)
     for row in p.rows:
         n = row.node
-        sys.stdout.write(f"{'cached' if row.cached else 'to-run':<7} {n.name:<28} lang={n.lang or '-':<3} "
-                         f"seed={n.seed if n.seed is not None else '-':<3} {n.key}\n")
+        status = "cached" if row.cached else ("other" if row.other_code else "to-run")
+        where = f"  (cached under other code as {row.other_code})" if row.other_code else ""
+        sys.stdout.write(f"{status:<7} {n.name:<28} lang={n.lang or '-':<3} "
+                         f"seed={n.seed if n.seed is not None else '-':<3} {n.key}{where}\n")
     sys.stdout.write(f"{len(p.rows)} nodes: {p.to_run} to run, {p.cached} cached "
                      f"(naive count without sharing: {p.naive})\n")
+    if p.other_code:
+        sys.stdout.write(f"{p.other_code} of the nodes to run are cached under other code: a run retrains "
+                         f"them; `--reuse-other-code` serves the old results knowingly\n")
     return 0
 
 
@@ -86,7 +92,8 @@ def _cmd_run(args: argparse.Namespace, ablate: bool = False) -> int:
     _load_components()
     out = ab.execute(args.experiment, args.set, args.variant, ablate=ablate, device=args.device,
                      track=not args.no_track, tracking_uri=args.tracking_uri, metric=args.metric,
-                     command="ablate" if ablate else "run", fail_fast=args.fail_fast, only_seeds=args.seed)
+                     command="ablate" if ablate else "run", fail_fast=args.fail_fast, only_seeds=args.seed,
+                     reuse_other_code=args.reuse_other_code)
     sys.stdout.write(ab.report(out, args.tracking_uri) + "\n")
     failed = any("error" in r for rows in out.results.values() for r in rows)
     return 1 if failed else 0
@@ -179,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name != "ablate":
             p.add_argument("--variant", action="append", help="a named variant (repeatable); default: base")
         p.add_argument("--set", action="append", default=[], metavar="A.B=C", help="override a value")
+        p.add_argument("--reuse-other-code", action="store_true",
+                       help="serve nodes cached under other stage code versions instead of retraining")
         if name != "plan":
             p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
             p.add_argument("--tracking-uri", default=None,

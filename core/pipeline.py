@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xner.core.data.cache import file_sha256
+from xner.core.fingerprint import code_version
 from xner.core.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,20 +47,33 @@ class Node:
     inputs: Mapping[str, Node] = field(default_factory=dict)
     data: Mapping[str, str] = field(default_factory=dict)  # role -> file fingerprint
     label: str = ""
-    version: int = 1
+    version: int | None = None  # None: the stage's recorded code version (xner.core.fingerprint)
+
+    @property
+    def code_version(self) -> int:
+        return self.version if self.version is not None else code_version(self.stage)
+
+    def _hash(self, with_code: bool) -> str:
+        body: dict[str, Any] = {
+            "stage": self.stage,
+            "params": dict(self.params),
+            "seed": self.seed,
+            "inputs": {role: (n.key if with_code else n.base_key) for role, n in sorted(self.inputs.items())},
+            "data": dict(sorted(self.data.items())),
+        }
+        if with_code:
+            body["version"] = self.code_version
+        return stable_hash(body)
 
     @cached_property
     def key(self) -> str:
-        return stable_hash(
-            {
-                "stage": self.stage,
-                "version": self.version,
-                "params": dict(self.params),
-                "seed": self.seed,
-                "inputs": {role: n.key for role, n in sorted(self.inputs.items())},
-                "data": dict(sorted(self.data.items())),
-            }
-        )
+        """Everything that decides the output, this stage's and every upstream stage's code version too."""
+        return self._hash(with_code=True)
+
+    @cached_property
+    def base_key(self) -> str:
+        """The key without any code version: equal for the same node trained by other code."""
+        return self._hash(with_code=False)
 
     @property
     def name(self) -> str:
@@ -89,6 +103,7 @@ def topological(nodes: Iterable[Node]) -> list[Node]:
 class PlanRow:
     node: Node
     cached: bool
+    other_code: str | None = None  # key of the same node trained by other code, when not cached
 
 
 @dataclass
@@ -104,11 +119,19 @@ class Plan:
     def cached(self) -> int:
         return sum(r.cached for r in self.rows)
 
+    @property
+    def other_code(self) -> int:
+        """Nodes to run that the store holds as trained by other code (reusable knowingly)."""
+        return sum(r.other_code is not None for r in self.rows)
+
 
 def make_plan(targets: Iterable[Node], store: Store) -> Plan:
     targets = list(targets)
     naive = sum(len(topological([t])) for t in targets)
-    rows = [PlanRow(n, store.has(n.stage, n.key)) for n in topological(targets)]
+    rows = []
+    for n in topological(targets):
+        cached = store.has(n.stage, n.key)
+        rows.append(PlanRow(n, cached, None if cached else store.other_code(n.stage, n.base_key)))
     return Plan(rows, naive)
 
 
@@ -155,15 +178,22 @@ def execute(
     services: Any = None,
     on_done: Callable[[Node, dict[str, Any], bool], None] | None = None,
     on_start: Callable[[Node], None] | None = None,
+    reuse_other_code: bool = False,
 ) -> RunSummary:
     """Run every node that is not in the store, upstream first; a finished node is never redone.
 
     `on_done(node, manifest, was_cached)` is called for every node, cached or not, so a tracker can give
-    each run its stage metrics even when they came from the cache.
+    each run its stage metrics even when they came from the cache. `reuse_other_code` serves a node
+    that the store holds as trained by other code (same config, seed, inputs and data) instead of
+    retraining it; its manifest records `adopted_from`.
     """
     summary = RunSummary()
     t0 = time.perf_counter()
     for node in topological(targets):
+        old = None if store.has(node.stage, node.key) or not reuse_other_code else \
+            store.other_code(node.stage, node.base_key)
+        if old is not None:
+            store.adopt(node.stage, node.key, old, node.code_version)
         if store.has(node.stage, node.key):
             summary.cached.append(node)
             if on_done:
@@ -188,6 +218,8 @@ def execute(
             "stage": node.stage,
             "label": node.name,
             "key": node.key,
+            "base_key": node.base_key,
+            "code_version": node.code_version,
             "lang": node.lang,
             "seed": node.seed,
             "params": dict(node.params),

@@ -42,6 +42,7 @@ class Target:
 class Experiment:
     configs: dict[str, ExperimentConfig]
     targets: list[Target] = field(default_factory=list)
+    reuse_other_code: bool = False  # serve nodes trained by other code instead of retraining them
 
     @property
     def store(self) -> Store:
@@ -49,13 +50,14 @@ class Experiment:
 
 
 def build(path: str | Path, overrides: list[str] | None = None, variants: list[str] | None = None,
-          include_base: bool = True, only_seeds: list[int] | None = None) -> Experiment:
+          include_base: bool = True, only_seeds: list[int] | None = None,
+          reuse_other_code: bool = False) -> Experiment:
     """Every variant's config is validated and every graph built before anything trains, so an unknown
     component or a bad value fails fast."""
     base = load_experiment(path, overrides or [])
     names = ([""] if include_base else []) + list(variants if variants is not None else [])
     configs = {n or "base": load_experiment(path, overrides or [], variant=n or None) for n in names}
-    exp = Experiment(configs)
+    exp = Experiment(configs, reuse_other_code=reuse_other_code)
     for vname, cfg in configs.items():
         check_components(cfg)
         method = METHODS.get(cfg.method)
@@ -142,7 +144,8 @@ def run(exp: Experiment, device: str = "auto", hooks: Hooks | None = None, fail_
             try:
                 s = execute([t.node], store, STAGES, services,
                             on_done=lambda _n, _m, cached: None if cached else bar.update(),
-                            on_start=lambda n: bar.set_postfix_str(f"{n.name} {n.lang} s{n.seed}"))
+                            on_start=lambda n: bar.set_postfix_str(f"{n.name} {n.lang} s{n.seed}"),
+                            reuse_other_code=exp.reuse_other_code)
                 out.ran, out.cached = s.ran, s.cached
                 out.result = store.manifest(t.node.stage, t.node.key)["result"]
             except StageFailed as exc:

@@ -29,12 +29,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 class Store:
     """`<root>/<stage>/<key>/` holds a finished node; `node.json` in it is its manifest."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._by_base: dict[str, dict[str, str]] = {}  # stage -> base_key -> key, built on demand
         self._sweep()
 
     def path(self, stage: str, key: str) -> Path:
@@ -63,6 +71,38 @@ class Store:
             return final
         os.replace(tmp, final)
         return final
+
+    def other_code(self, stage: str, base_key: str) -> str | None:
+        """Key of a finished node equal to `base_key` in all but code versions: the same node as
+        trained by other (older or newer) code, or None. Manifests without a base key (written
+        before code versions were recorded) never match."""
+        if stage not in self._by_base:
+            index: dict[str, str] = {}
+            for manifest in sorted((self.root / stage).glob(f"*/{MANIFEST}")):
+                try:
+                    data = json.loads(manifest.read_text())
+                except (OSError, ValueError):
+                    continue
+                if data.get("base_key"):
+                    index[data["base_key"]] = manifest.parent.name
+            self._by_base[stage] = index
+        return self._by_base[stage].get(base_key)
+
+    def adopt(self, stage: str, key: str, old_key: str, code_version: int) -> Path:
+        """Publish the node `old_key` (trained by other code) under `key` as well, knowingly: its
+        files are hard-linked (copied where links fail) and its manifest says where it came from."""
+        tmp = self.begin(stage, key)
+        src = self.path(stage, old_key)
+        shutil.rmtree(tmp)
+        shutil.copytree(src, tmp, copy_function=_link_or_copy)
+        manifest = json.loads((tmp / MANIFEST).read_text())
+        (tmp / MANIFEST).unlink()
+        manifest.update({"key": key, "adopted_from": {"key": old_key,
+                                                      "code_version": manifest.get("code_version")},
+                         "code_version": code_version})
+        log.warning("reusing %s/%s, trained by other code (v%s), as %s (v%s)", stage, old_key,
+                    manifest["adopted_from"]["code_version"], key, code_version)
+        return self.commit(stage, key, tmp, manifest)
 
     def abort(self, tmp: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
