@@ -131,6 +131,27 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from xner.core.analyze import analyze, log_analysis
+
+    result = analyze(args.experiment, args.set, device=args.device, probe_sentences=args.probe_sentences,
+                     probe=not args.no_probe)
+    if not result.tables:
+        log.error("nothing to analyse: run the experiment first (xner ablate %s)", args.experiment)
+        return 1
+    text = result.markdown()
+    sys.stdout.write(text)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    if not args.no_track:
+        from xner.core.config import load_experiment
+
+        cfg = load_experiment(args.experiment, args.set)
+        run_id = log_analysis(result, args.experiment, args.tracking_uri, cfg.tracking.experiment or cfg.name)
+        log.info("diagnostics logged as MLflow run %s", run_id)
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from xner.core.demo_run import run_demo
 
@@ -220,6 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--tracking-uri", default=None)
     cmp_.set_defaults(func=_cmd_compare)
 
+    an = sub.add_parser("analyze", help="the papers' diagnostics (probe, pseudo-label F1, test splits)")
+    an.add_argument("experiment", metavar="EXPERIMENT")
+    an.add_argument("--set", action="append", default=[], metavar="A.B=C")
+    an.add_argument("--device", default="auto")
+    an.add_argument("--probe-sentences", type=int, default=1000,
+                    help="sentences per split for the language probe (Table 3)")
+    an.add_argument("--no-probe", action="store_true", help="skip the language probe")
+    an.add_argument("--output", default=None, help="also write the markdown here")
+    an.add_argument("--tracking-uri", default=None)
+    an.add_argument("--no-track", action="store_true")
+    an.set_defaults(func=_cmd_analyze)
+
     demo = sub.add_parser("demo", help="the embedded demo: generated corpus, tiny model, five seeds")
     demo.add_argument("--out", default="demo-out", help="where the demo corpus and outputs go")
     demo.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
@@ -236,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    if not args.verbose:  # one progress view of ours, not a "Loading weights" bar per model load
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     try:
         return int(args.func(args))
     except XnerError as err:
