@@ -60,16 +60,18 @@ def word_features(model: torch.nn.Module, corpus: Corpus, svc: Services, edir: s
 
 
 def probe_accuracy(train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor],
-                   hidden: int = 500, epochs: int = 2, seed: int = 0) -> float:
+                   hidden: int = 500, epochs: int = 2, seed: int = 0, min_steps: int = 300) -> float:
     """Accuracy (%) of Eq. 3's discriminator trained on (source, target) features, then scored on
-    held-out (source, target) features; every encoder weight stays fixed."""
+    held-out (source, target) features; every encoder weight stays fixed. It trains `epochs` passes
+    of 256-word batches, and at least `min_steps` steps, so a small sample still converges."""
     torch.manual_seed(seed)
     x = torch.cat(train)  # [N, H]
     y = torch.cat([torch.ones(len(train[0])), torch.zeros(len(train[1]))])  # 1 = source
     disc = LanguageDiscriminator(x.shape[1], hidden)
     opt = torch.optim.Adam(disc.parameters(), lr=1e-3)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x)).split(512):
+    per_epoch = -(-len(x) // 256)
+    for _ in range(max(epochs, -(-min_steps // per_epoch))):
+        for idx in torch.randperm(len(x)).split(256):
             loss = F.binary_cross_entropy_with_logits(disc(x[idx]), y[idx])
             opt.zero_grad()
             loss.backward()

@@ -1,0 +1,105 @@
+"""`xner analyze`: the probe separates what is separable and not what is not, predictions files read
+back exactly, and on a tiny AdvPicker run every table is consistent with the store it reads."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from xner.core import ablate, diagnostics
+from xner.core.analyze import analyze
+from xner.core.cli import main
+from xner.core.data.corpus import Corpus, Sentence
+from xner.core.data.demo import write_demo_corpus
+from xner.core.data.readers import write_conll
+from xner.core.pseudo import selection_size
+
+DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
+
+
+def test_probe_accuracy_tracks_separability() -> None:
+    g = torch.Generator().manual_seed(0)
+
+    def cloud(shift: float, n: int = 400) -> torch.Tensor:
+        return torch.randn(n, 8, generator=g) + shift
+
+    separable = diagnostics.probe_accuracy((cloud(3.0), cloud(-3.0)), (cloud(3.0), cloud(-3.0)), hidden=16)
+    same = diagnostics.probe_accuracy((cloud(0.0), cloud(0.0)), (cloud(0.0), cloud(0.0)), hidden=16)
+    assert separable > 99.0
+    assert 40.0 < same < 60.0
+
+
+def test_predictions_file_reads_back(tmp_path: Path) -> None:
+    corpus = Corpus.from_sentences([Sentence(["a", "b"], ["B-PER", "O"]), Sentence(["c"], ["O"])])
+    write_conll(corpus, tmp_path / "p.conll", extra={"pred": [["O", "O"], ["B-LOC"]]})
+    gold, pred = diagnostics.read_predictions(tmp_path / "p.conll")
+    assert gold == [["B-PER", "O"], ["O"]] and pred == [["O", "O"], ["B-LOC"]]
+
+
+@pytest.fixture(scope="module")
+def advpicker_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("analyze")
+    sizes = {"train": 80, "dev": 30, "test": 30}
+    write_demo_corpus(root / "data", sizes={lang: sizes for lang in ("en", "es", "de")})
+    exp = root / "exp.yaml"
+    exp.write_text(
+        f"extends: {DEMO}\ndata: {{root: {root / 'data'}, target_langs: [es]}}\nstore: {root / 'store'}\n"
+        "method: advpicker\nseeds: [1, 2]\nteachers: {entity: null, context: null, order: null}\n"
+        "discriminators: {order: null, entity-language: null, context-language: null}\n"
+        "translation: {strategy: none}\npseudo_label: {combine: best-of-seeds, ensemble_size: 2}\n"
+        "selection: {strategy: adversarial, ratio: 0.8}\n"
+        "train: {epochs: 1, distill_epochs: 1}\nencoder: {tiny: {hidden: 32, vocab_size: 400}}\n"
+        "variants:\n  hybrid: null\n  mBERT-ft: {method: mbert-ft, discriminators: null, selection: null}\n")
+    ablate.execute(exp, ablate=True, track=False)
+    return exp
+
+
+def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
+    result = analyze(advpicker_run, probe_sentences=40)
+    assert set(result.tables) == {"probe", "pseudo", "split"}
+
+    probe = result.tables["probe"].set_index("model")
+    assert set(probe.index) == {"pretrained encoder", "TLADV", "fine-tuned (mBERT-ft)"}
+    assert probe.loc["TLADV", "seeds"] == 2 and probe.loc["pretrained encoder", "seeds"] == 1
+    assert all(0.0 <= a <= 100.0 for a in probe["accuracy"])
+
+    pseudo = result.tables["pseudo"]
+    members = pseudo[pseudo["labels"].isin(["1", "2"])]
+    assert len(members) == 2  # each TLADV model alone
+    stored = pseudo[pseudo["labels"].str.startswith("stored")].iloc[0]
+    same_rule = pseudo[pseudo["labels"] == "best-of-seeds (mean-max-logit)"].iloc[0]
+    # the stored soft labels are exactly what the stage's own rule recomputes here
+    assert stored["f1_all"] == pytest.approx(same_rule["f1_all"])
+    assert stored["f1_selected"] == pytest.approx(same_rule["f1_selected"])
+    assert stored["n_selected"] == selection_size(80, 0.8) and stored["n_other"] == 80 - selection_size(80, 0.8)
+
+    split = result.tables["split"].set_index("method")
+    assert set(split.index) == {"advpicker", "mBERT-ft"} and (split["seeds"] == 2).all()
+    for _, row in split.iterrows():
+        assert all(not math.isnan(row[c]) for c in ("test_selected", "test_other", "test_all"))
+    assert f"{selection_size(30, 0.8)} selected, {30 - selection_size(30, 0.8)} other" in result.titles["split"]
+
+    metrics = result.metrics()
+    assert metrics["probe/TLADV/accuracy"] == pytest.approx(probe.loc["TLADV", "accuracy"])
+    assert np.isfinite(list(metrics.values())).all()
+
+
+def test_cli_analyze_prints_and_logs(advpicker_run: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert main(["analyze", str(advpicker_run), "--no-probe", "--tracking-uri", uri,
+                 "--output", str(tmp_path / "d.md")]) == 0
+    out = capsys.readouterr().out
+    assert "AdvPicker Table 7" in out and "AdvPicker Table 3" not in out
+    assert (tmp_path / "d.md").read_text() == out
+    client = MlflowClient(uri)
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert len(runs) == 1 and runs[0].info.run_name.startswith("analyze:")
+    assert any(k.startswith("split/advpicker/test_selected") for k in runs[0].data.metrics)
+    assert {a.path for a in client.list_artifacts(runs[0].info.run_id)} >= {"diagnostics.md", "diagnostics"}
