@@ -75,13 +75,15 @@ def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     # the stored soft labels are exactly what the stage's own rule recomputes here
     assert stored["f1_all"] == pytest.approx(same_rule["f1_all"])
     assert stored["f1_selected"] == pytest.approx(same_rule["f1_selected"])
-    assert stored["n_selected"] == selection_size(80, 0.8) and stored["n_other"] == 80 - selection_size(80, 0.8)
+    kept = selection_size(80, 0.8)
+    assert stored["n_selected"] == kept and stored["n_other"] == 80 - kept
 
     split = result.tables["split"].set_index("method")
     assert set(split.index) == {"advpicker", "mBERT-ft"} and (split["seeds"] == 2).all()
     for _, row in split.iterrows():
         assert all(not math.isnan(row[c]) for c in ("test_selected", "test_other", "test_all"))
-    assert f"{selection_size(30, 0.8)} selected, {30 - selection_size(30, 0.8)} other" in result.titles["split"]
+    kept = selection_size(30, 0.8)
+    assert f"{kept} selected, {30 - kept} other" in result.titles["split"]
 
     metrics = result.metrics()
     assert metrics["probe/TLADV/accuracy"] == pytest.approx(probe.loc["TLADV", "accuracy"])
