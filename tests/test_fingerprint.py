@@ -67,19 +67,25 @@ def _chain(calls: list[str]) -> tuple[Node, dict]:
     return c, {s: stage for s in ("encoder", "source", "distill")}
 
 
-def test_a_bumped_version_reruns_the_node_and_everything_downstream(monkeypatch: pytest.MonkeyPatch,
-                                                                     tmp_path: Path) -> None:
-    store = Store(tmp_path)
-    calls: list[str] = []
+def _trained_then_bumped(monkeypatch: pytest.MonkeyPatch, store: Store, calls: list[str]
+                         ) -> tuple[dict[str, str], int]:
+    """Run the chain once, then bump the source stage's code version; returns the old keys."""
     target, stages = _chain(calls)
     execute([target], store, stages)
     assert calls == ["encoder", "source", "distill"]
-    old_keys = {r.node.stage: r.node.key for r in make_plan([target], store).rows}
-
+    old = {r.node.stage: r.node.key for r in make_plan([target], store).rows}
     versions = dict(fingerprint._VERSIONS)
     versions["source"] = fingerprint.StageCode(versions["source"].version + 1, "changed")
     monkeypatch.setattr(fingerprint, "_VERSIONS", versions)
     calls.clear()
+    return old, versions["source"].version
+
+
+def test_a_bumped_version_reruns_the_node_and_everything_downstream(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    calls: list[str] = []
+    old_keys, _ = _trained_then_bumped(monkeypatch, store, calls)
     target, stages = _chain(calls)  # fresh nodes: keys are computed once per node
     plan = make_plan([target], store)
     status = {r.node.stage: (r.cached, r.other_code) for r in plan.rows}
@@ -96,19 +102,13 @@ def test_reuse_other_code_serves_the_old_node_knowingly(monkeypatch: pytest.Monk
                                                         tmp_path: Path) -> None:
     store = Store(tmp_path)
     calls: list[str] = []
-    target, stages = _chain(calls)
-    execute([target], store, stages)
-    old = {r.node.stage: r.node.key for r in make_plan([target], store).rows}
-    versions = dict(fingerprint._VERSIONS)
-    versions["source"] = fingerprint.StageCode(versions["source"].version + 1, "changed")
-    monkeypatch.setattr(fingerprint, "_VERSIONS", versions)
-    calls.clear()
+    old, version = _trained_then_bumped(monkeypatch, store, calls)
     target, stages = _chain(calls)
     summary = execute([target], store, stages, reuse_other_code=True)
     assert calls == [] and len(summary.cached) == 3
     source = next(n for n in make_plan([target], store).rows if n.node.stage == "source").node
     manifest = store.manifest("source", source.key)
     assert manifest["adopted_from"]["key"] == old["source"]
-    assert manifest["code_version"] == versions["source"].version
+    assert manifest["code_version"] == version
     assert (store.path("source", source.key) / "weights.bin").read_bytes() == old["source"].encode()
     assert make_plan([target], store).to_run == 0
