@@ -325,3 +325,12 @@ def test_experiments_base_yaml_loads(tmp_path: Path, monkeypatch: pytest.MonkeyP
     child = write(tmp_path, "exp.yaml", f"extends: {base}\nname: c\nmethod: transadv\n")
     assert load_experiment(child).data.root == str(tmp_path / "conll")
     assert yaml.safe_load(base.read_text())["train"]["lr_ner"] == 6e-5  # readable by plain YAML too
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "dup.yaml", "name: x\ntrain:\n  epochs: 3\nmethod: m\ntrain:\n  epochs: 5\n")
+    with pytest.raises(ConfigError, match=r"dup\.yaml: invalid YAML: duplicate key 'train' on lines 2 and 5"):
+        load_experiment(path)
+    nested = write(tmp_path, "nested.yaml", "name: x\ntrain:\n  epochs: 3\n  epochs: 4\n")
+    with pytest.raises(ConfigError, match="duplicate key 'epochs' on lines 3 and 4"):
+        load_experiment(nested)
