@@ -220,6 +220,14 @@ class SelectionConfig(Section):
             raise ValueError(f"{_num(ratio)} is not in (0, 1]")
         return ratio
 
+    @model_validator(mode="after")
+    def _ratio_is_read(self) -> SelectionConfig:
+        """`all` keeps every sentence: a ρ below 1 there would be logged but never applied."""
+        if self.strategy == "all" and self.ratio != 1.0:
+            raise FieldError("ratio", f"{_num(self.ratio)} is ignored by strategy 'all', which keeps every "
+                             "sentence; use strategy: adversarial, or ratio: 1")
+        return self
+
 
 class TrainConfig(Section):
     epochs: int = Field(10, ge=1, description="epochs of every stage unless overridden")

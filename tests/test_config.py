@@ -37,6 +37,7 @@ teachers:
 discriminators:
   language: {hidden: 500}
   order: {hidden: 256}
+selection: {strategy: adversarial}
 variants:
   w/o-entity: {teachers.entity: null}
   w/o-order-dis: {discriminators.order: null, selection.ratio: 0.8}
@@ -334,3 +335,10 @@ def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path: Path) -> No
     nested = write(tmp_path, "nested.yaml", "name: x\ntrain:\n  epochs: 3\n  epochs: 4\n")
     with pytest.raises(ConfigError, match="duplicate key 'epochs' on lines 3 and 4"):
         load_experiment(nested)
+
+
+def test_a_ratio_that_strategy_all_ignores_is_an_error() -> None:
+    base = {"name": "t", "method": "m", "data": {"root": "/d", "target_langs": ["de"]}}
+    with pytest.raises(ConfigError, match=r"^selection\.ratio: 0\.5 is ignored by strategy 'all'"):
+        validate_config({**base, "selection": {"strategy": "all", "ratio": 0.5}})
+    assert validate_config({**base, "selection": {"strategy": "adversarial", "ratio": 0.5}}).selection.ratio == 0.5
