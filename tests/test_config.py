@@ -341,4 +341,5 @@ def test_a_ratio_that_strategy_all_ignores_is_an_error() -> None:
     base = {"name": "t", "method": "m", "data": {"root": "/d", "target_langs": ["de"]}}
     with pytest.raises(ConfigError, match=r"^selection\.ratio: 0\.5 is ignored by strategy 'all'"):
         validate_config({**base, "selection": {"strategy": "all", "ratio": 0.5}})
-    assert validate_config({**base, "selection": {"strategy": "adversarial", "ratio": 0.5}}).selection.ratio == 0.5
+    ok = validate_config({**base, "selection": {"strategy": "adversarial", "ratio": 0.5}})
+    assert ok.selection.ratio == 0.5
