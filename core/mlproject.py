@@ -55,7 +55,7 @@ def _overrides(value: str) -> list[str]:
 
 def to_cli(argv: Sequence[str]) -> list[str]:
     p = argparse.ArgumentParser(prog="python -m xner.core.mlproject")
-    p.add_argument("entry", choices=("run", "ablate", "search", "compare"))
+    p.add_argument("entry", choices=("run", "ablate", "search", "compare", "analyze"))
     p.add_argument("--experiment")
     p.add_argument("--variant", default="")
     p.add_argument("--overrides", default="")

@@ -62,6 +62,8 @@ def test_mlproject_parameters_become_cli_arguments() -> None:
     assert to_cli(["search", "--experiment", exp, "--n-trials", "3.0"])[-2:] == ["--n-trials", "3"]
     assert to_cli(["compare", "--name-or-id", "abc", "--format", "csv"]) == [
         "compare", "abc", "--metric", "test_f1", "--format", "csv"]
+    assert to_cli(["analyze", "--experiment", exp, "--overrides", "seeds=[1]"]) == [
+        "analyze", exp, "--set", "seeds=[1]", "--device", "auto"]
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
