@@ -140,8 +140,11 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
 
 
 def _pseudo_name(node: Node) -> str:
-    models = sorted(r.removeprefix("model:") for r in node.inputs if r.startswith("model:"))
-    return f"{node.params['combine']}[{','.join(models)}]"
+    """e.g. `weighted[context,entity,order,source] seed 2`; an ensemble's members are its seeds."""
+    models = {r.removeprefix("model:"): n for r, n in node.inputs.items() if r.startswith("model:")}
+    seeds = {n.seed for n in models.values()}
+    suffix = f" seed {seeds.pop()}" if len(seeds) == 1 else ""
+    return f"{node.params['combine']}[{','.join(sorted(models))}]{suffix}"
 
 
 def log_analysis(analysis: Analysis, path: str | Path, tracking_uri: str | None, experiment: str) -> str:

@@ -48,9 +48,9 @@ def test_objective_is_mean_dev_f1_and_a_failed_seed_fails_the_trial() -> None:
         objective_value({("base", "es"): [{"dev_f1": float("nan")}]})
 
 
-def test_mlproject_declares_the_four_entry_points() -> None:
+def test_mlproject_declares_the_five_entry_points() -> None:
     spec = yaml.safe_load((ROOT / "MLproject").read_text())
-    assert set(spec["entry_points"]) == {"run", "ablate", "search", "compare"}
+    assert set(spec["entry_points"]) == {"run", "ablate", "search", "compare", "analyze"}
     assert spec["entry_points"]["ablate"]["parameters"]["experiment"]["type"] == "path"
 
 
