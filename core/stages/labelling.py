@@ -67,7 +67,7 @@ def run_pseudo_label(ctx: StageContext) -> dict[str, Any]:
     chosen = np.zeros(len(corpus), dtype=np.int64)
     if p["combine"] == "best-of-seeds":
         conf = (np.stack([preds[r].mean_max_logit for r in roles])
-                if p.get("confidence") == "mean-max-logit" else None)
+                if p["confidence"] == "mean-max-logit" else None)
         soft, chosen = best_of_seeds([preds[r].probs for r in roles], conf)
         sp = [preds[r].source_prob for r in roles]
         source_prob = (np.array([sp[m][s] for s, m in enumerate(chosen)])
@@ -119,7 +119,7 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     runner = step_runner(ctx, model, {}, {}, train["lr_distill"], 0.0, train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), mode="distill", desc=ctx.node.name,
-                 kd_loss=train.get("kd_loss", "mse"))
+                 kd_loss=train["kd_loss"])
     return _save(ctx, result, {})
 
 
@@ -133,7 +133,7 @@ def run_evaluate(ctx: StageContext) -> dict[str, Any]:
         corpus = svc.split(p["data"], role)
         preds = [_predict_role(ctx, r, corpus, with_disc=False).probs for r in _model_roles(ctx)]
         mean = [np.mean([m[s] for m in preds], axis=0) for s in range(len(corpus))]
-        tags = decode(mean, ls, svc.device, allow_inside_start=p.get("viterbi_inside_start", False))
+        tags = decode(mean, ls, svc.device, allow_inside_start=p["viterbi_inside_start"])
         scores = evaluate([s.tags for s in corpus], tags)
         write_conll(corpus, ctx.out / f"{split}_predictions.conll", extra={"pred": tags})
         (ctx.out / f"{split}_report.txt").write_text(scores.report())

@@ -91,10 +91,10 @@ def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
     data, enc, train = ctx.node.params["data"], ctx.node.params["encoder"], ctx.node.params["train"]
     ls = label_set_for(data["format"])
     edir = encoder_dir(ctx)
-    names = train.get("epoch_eval", list(EPOCH_SPLITS))
+    names = train["epoch_eval"]
     sets = {name: svc.split(data, EPOCH_SPLITS[name]) for name in names}
     encoded = {k: svc.encode(c, edir, ls, enc["max_length"]) for k, c in sets.items()}
-    inside = train.get("viterbi_inside_start", False)
+    inside = train["viterbi_inside_start"]
 
     def evaluate() -> dict[str, float]:
         out: dict[str, float] = {}
@@ -116,9 +116,9 @@ def step_runner(ctx: StageContext, model: torch.nn.Module, discs: Mapping[str, t
         model, discs, specs, lr_ner=lr_main, lr_generator=train.get("lr_generator", 0.0),
         lr_discriminator=lr_discriminator, weight_decay=train["weight_decay"],
         total_steps=steps, warmup=train["warmup"], grad_clip=train["grad_clip"], device=svc.device,
-        precision=svc.precision, no_decay_bias_norm=train.get("no_decay_bias_norm", False),
+        precision=svc.precision, no_decay_bias_norm=train["no_decay_bias_norm"],
         discriminator_weight_decay=train.get("discriminator_weight_decay"),
-        warmup_start=train.get("warmup_start", "one-step"),
+        warmup_start=train["warmup_start"],
         adversarial_reduction=train.get("adversarial_reduction", "mean"))
 
 
@@ -164,7 +164,7 @@ def adversarial_loaders(ctx: StageContext, specs: Mapping[str, Mapping[str, Any]
     batches) or one over the union of its data (`mixed`)."""
     svc: Services = ctx.services
     data, enc = ctx.node.params["data"], ctx.node.params["encoder"]
-    batching = ctx.node.params["train"].get("adversarial_batches", "mixed")
+    batching = ctx.node.params["train"]["adversarial_batches"]
     ls = label_set_for(data["format"])
     lang_ids = _lang_ids(data, ctx.node.params.get("pool"))
     loaders: dict[str, list[Any]] = {}
