@@ -65,7 +65,8 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
     cfg = load_experiment(path, list(overrides))  # only to read the variant names: no graph yet
     names = list(cfg.variants) if ablate else list(variants or [])
     exp = runner.build(path, list(overrides), names, include_base=ablate or not names,
-                       only_seeds=list(only_seeds) if only_seeds else None, reuse_other_code=reuse_other_code)
+                       only_seeds=list(only_seeds) if only_seeds else None, reuse_other_code=reuse_other_code,
+                       device=device)
     plan = runner.plan(exp)
     trained, naive = sum(1 for r in plan.rows if r.node.stage in TRAINING), naive_training(exp)
     sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached; "
@@ -87,7 +88,7 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
                                       "xner.reference": variants_order[0]})
     error: BaseException | None = None
     try:
-        summary, results = runner.run(exp, device=device, hooks=tracker, fail_fast=fail_fast)
+        summary, results = runner.run(exp, hooks=tracker, fail_fast=fail_fast)
         table = None
         if ablate or len(exp.configs) > 1:
             table = ablation_table(results_frame(exp, results), metric=metric,

@@ -29,7 +29,6 @@ import pandas as pd
 from xner.core import diagnostics as dx
 from xner.core import runner
 from xner.core.config import load_experiment
-from xner.core.models.device import resolve_device
 from xner.core.pipeline import Node, topological
 from xner.core.stages.services import Services
 
@@ -100,9 +99,9 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     import xner.registry  # noqa: F401  (the components the experiment names)
 
     cfg = load_experiment(path, list(overrides))
-    exp = runner.build(path, list(overrides), list(cfg.variants), include_base=True)
+    exp = runner.build(path, list(overrides), list(cfg.variants), include_base=True, device=device)
     store = exp.store
-    svc = Services(cache_dir=Path(cfg.store).parent / "cache", device=resolve_device(device))
+    svc = Services(cache_dir=Path(cfg.store).parent / "cache", device=exp.device)
     done = [n for n in topological([t.node for t in exp.targets]) if store.has(n.stage, n.key)]
     log.info("%s: %d of the experiment's nodes are finished in %s", cfg.name, len(done), cfg.store)
     result = Analysis(cfg.name)

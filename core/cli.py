@@ -152,6 +152,35 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_root(where: str) -> Path:
+    """A store directory, or an experiment file whose `store:` names one."""
+    p = Path(where)
+    if p.is_file():
+        from xner.core.config import load_experiment
+
+        return Path(load_experiment(p).store)
+    if not p.is_dir():
+        from xner.core.errors import ConfigError
+
+        raise ConfigError(f"{where}: neither a store directory nor an experiment file")
+    return p
+
+
+def _cmd_store_verify(args: argparse.Namespace) -> int:
+    from xner.core.store import Store
+
+    store = Store(_store_root(args.store))
+    checks = store.verify(full=not args.quick, repair=args.repair)
+    damaged = [c for c in checks if c.problem]
+    for c in damaged:
+        action = "quarantined" if args.repair else "damaged"
+        sys.stdout.write(f"{action} {c.stage}/{c.key}: {c.problem}\n")
+    sys.stdout.write(f"{store.root}: {len(checks)} nodes, {len(damaged)} damaged"
+                     + (" (moved to .quarantine/, the next run rebuilds them)" if damaged and args.repair
+                        else " (--repair quarantines them)" if damaged else "") + "\n")
+    return 1 if damaged else 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from xner.core.demo_run import run_demo
 
@@ -220,6 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
                            help="run only this seed's targets (repeatable); AdvPicker still trains its "
                                 "whole ensemble")
         p.set_defaults(func=func, variant=None)
+
+    st = sub.add_parser("store", help="check the node store")
+    st_sub = st.add_subparsers(dest="store_command", metavar="STORE_COMMAND", required=True)
+    ver = st_sub.add_parser("verify", help="sha256 every artifact against its manifest; exit 1 if damaged",
+                            description="Check every node of a store against its manifest (sizes, "
+                            "sha256, the manifest's own checksum). Example: xner store verify .xner/store")
+    ver.add_argument("store", nargs="?", default=".xner/store", metavar="STORE_OR_EXPERIMENT")
+    ver.add_argument("--repair", action="store_true",
+                     help="move damaged nodes to .quarantine/ so that the next run rebuilds them")
+    ver.add_argument("--quick", action="store_true", help="sizes and mtimes only, no hashing")
+    ver.set_defaults(func=_cmd_store_verify)
 
     se = sub.add_parser("search", help="Optuna over search.space, maximising mean target-dev F1")
     se.add_argument("experiment", metavar="EXPERIMENT")

@@ -335,6 +335,8 @@ class ExperimentConfig(Section):
             raise ValueError("[] is empty; give at least one seed")
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"{seeds} repeats a seed")
+        if bad := [s for s in seeds if not 0 <= s < 2**32]:
+            raise ValueError(f"{bad[0]} is not a valid seed; seeds are integers in [0, 2**32)")
         return seeds
 
     @field_validator("device")

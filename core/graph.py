@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from xner.core.config import ExperimentConfig
 from xner.core.errors import ConfigError
-from xner.core.pipeline import Node, file_fingerprint
+from xner.core.pipeline import Node, file_fingerprint, location_fingerprint
 from xner.core.registry import DISCRIMINATORS, SELECTORS, TEACHERS
 
 POOLED = "D_T_u_pool"  # AdvPicker §4.1: unlabelled text sampled from every target language, |D_S| sentences
@@ -37,20 +38,34 @@ def encoder_params(cfg: ExperimentConfig) -> dict[str, Any]:
     return cfg.encoder.model_dump()
 
 
+def _encoder_location(cfg: ExperimentConfig) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A local encoder directory is keyed by its content; a hub name by the name itself."""
+    if cfg.encoder.name == "hf" and Path(cfg.encoder.path).exists():
+        return ("encoder.path",), {"encoder": location_fingerprint(cfg.encoder.path)}
+    return (), {}
+
+
+def _reads_data(cfg: ExperimentConfig, dp: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Locations and fingerprints of a node that reads the language's files and the encoder."""
+    locs, data = _encoder_location(cfg)
+    return ("data.files", *locs), {**_fingerprints(dp), **data}
+
+
 def encoder_node(cfg: ExperimentConfig) -> Node:
     enc = encoder_params(cfg)
     params: dict[str, Any] = {"encoder": enc}
-    data: dict[str, str] = {}
+    locations, data = _encoder_location(cfg)
     if enc["name"] == "tiny":  # the vocabulary is learned from every language of the experiment
-        specs = []
+        specs, files = [], {}
         for lang in [cfg.data.source_lang, *cfg.data.target_langs]:
             dp = data_params(cfg, lang)
             role = "src_train" if lang == cfg.data.source_lang else "tgt_train"
-            specs.append({"path": dp["files"][role], "format": dp["format"], "lang": lang,
-                          "limit": dp["max_train"]})
+            specs.append({"format": dp["format"], "lang": lang, "limit": dp["max_train"]})
+            files[lang] = dp["files"][role]
             data[lang] = file_fingerprint(dp["files"][role])
-        params["vocab_corpora"] = specs
-    return Node("encoder", params, data=data, label="encoder")
+        params["vocab_corpora"], params["vocab_files"] = specs, files
+        locations = (*locations, "vocab_files")
+    return Node("encoder", params, data=data, label="encoder", locations=locations)
 
 
 def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
@@ -62,6 +77,8 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
                 "keep_per": t.keep_per, "translate_entities": t.translate_entities}
     dictionary = str(cfg.dictionary_path(lang)) if t.strategy == "lexicon-word" else None
     data = {"src_train": file_fingerprint(dp["files"]["src_train"])}
+    locations = ["data.files", "dictionary", "strategy.backend_options.table",
+                 "strategy.backend_options.source"]
     if t.strategy != "lexicon-word":
         strategy["backend"] = t.mt.backend
         options = {k: v for k, v in t.mt.model_dump().items() if k != "backend"}
@@ -73,11 +90,18 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
             data["table"] = file_fingerprint(options["table"])
         if t.mt.backend == "aligned":
             options["source"] = dp["files"]["src_train"]
+        if options.get("model") and Path(options["model"]).exists():  # a local MT model directory
+            data["mt_model"] = location_fingerprint(options["model"])
+            locations.append("strategy.backend_options.model")
         strategy["backend_options"] = options
     if dictionary:
+        if not Path(dictionary).is_file():
+            what = "a directory" if Path(dictionary).is_dir() else "missing"
+            raise ConfigError(f"translation.dictionary: no {cfg.data.source_lang}-{lang} dictionary at "
+                              f"{dictionary} ({what}; expected a MUSE file, 'source target' per line)")
         data["dictionary"] = file_fingerprint(dictionary)
     return Node("translate", {"data": dp, "strategy": strategy, "dictionary": dictionary, "shuffle_seed": 0},
-                lang=lang, data=data, label=f"translate[{lang}]")
+                lang=lang, data=data, label=f"translate[{lang}]", locations=tuple(locations))
 
 
 def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool = False) -> dict[str, Any]:
@@ -88,7 +112,7 @@ def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool
               "warmup_start": t.warmup_start, "weight_decay": t.weight_decay,
               "no_decay_bias_norm": t.no_decay_bias_norm, "grad_clip": t.grad_clip,
               "selection_metric": t.selection_metric, "epoch_eval": list(t.epoch_eval),
-              "viterbi_inside_start": t.viterbi_inside_start}
+              "viterbi_inside_start": t.viterbi_inside_start, "precision": cfg.precision}
     if distill:
         return {**common, "lr_distill": t.lr_distill, "kd_loss": t.kd_loss}
     return {**common, "lr_ner": t.lr_ner, "lr_generator": t.lr_generator,
@@ -126,12 +150,15 @@ def source_node(cfg: ExperimentConfig, lang: str, seed: int, discriminators: lis
         inputs["translate"] = translate_node(cfg, lang)
     params = {"data": dp, "encoder": encoder_params(cfg), "train": train_params(cfg),
               "discriminators": specs, "ner_data": ["D_S"]}
-    data = _fingerprints(dp)
+    locations, data = _reads_data(cfg, dp)
     if any(POOLED in s["data"] for s in specs.values()):
         params["pool"] = {t: data_params(cfg, t)["files"]["tgt_train"] for t in cfg.data.target_langs}
         data.update({f"pool:{t}": file_fingerprint(path) for t, path in params["pool"].items()})
+        params["pool_langs"] = sorted(params["pool"])
+        locations = (*locations, "pool")
     label = "source[" + ("+".join(discriminators) or "ft") + "]"
-    return Node("source", params, seed=seed, lang=lang, inputs=inputs, data=data, label=label)
+    return Node("source", params, seed=seed, lang=lang, inputs=inputs, data=data, label=label,
+                locations=locations)
 
 
 def teacher_node(cfg: ExperimentConfig, name: str, source: Node) -> Node:
@@ -147,9 +174,10 @@ def teacher_node(cfg: ExperimentConfig, name: str, source: Node) -> Node:
     params = {"data": source.params["data"], "encoder": source.params["encoder"],
               "train": train_params(cfg, epochs), "teacher": name, "ner_data": spec["data"],
               "discriminators": discs}
+    locations, data = _reads_data(cfg, params["data"])
     return Node("teacher", params, seed=source.seed, lang=lang,
                 inputs={"encoder": encoder_node(cfg), "translate": translate_node(cfg, lang), "source": source},  # noqa: E501
-                label=f"teacher[{name}]")
+                label=f"teacher[{name}]", data=data, locations=locations)
 
 
 def pseudo_node(cfg: ExperimentConfig, models: Mapping[str, Node], combine: str,
@@ -158,9 +186,12 @@ def pseudo_node(cfg: ExperimentConfig, models: Mapping[str, Node], combine: str,
     params = {"data": first.params["data"], "encoder": first.params["encoder"], "combine": combine,
               "weights": dict(weights or {}),
               "confidence": cfg.pseudo_label.confidence if combine == "best-of-seeds" else None,
-              "discriminator_from": f"model:{discriminator_from}" if discriminator_from else None}
+              "discriminator_from": f"model:{discriminator_from}" if discriminator_from else None,
+              "precision": cfg.precision}
     inputs = {"encoder": encoder_node(cfg), **{f"model:{k}": n for k, n in models.items()}}
-    return Node("pseudo_label", params, lang=first.lang, inputs=inputs, label=f"pseudo_label[{combine}]")
+    locations, data = _reads_data(cfg, params["data"])
+    return Node("pseudo_label", params, lang=first.lang, inputs=inputs, label=f"pseudo_label[{combine}]",
+                data=data, locations=locations)
 
 
 def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
@@ -173,32 +204,38 @@ def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
 def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int) -> Node:
     params = {"data": pseudo.params["data"], "encoder": pseudo.params["encoder"],
               "train": train_params(cfg, cfg.train.distill_epochs, distill=True)}
+    locations, data = _reads_data(cfg, params["data"])
     return Node("distill", params, seed=seed, lang=pseudo.lang,
-                inputs={"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}, label="distill")
+                inputs={"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}, label="distill",
+                data=data, locations=locations)
 
 
 def evaluate_node(cfg: ExperimentConfig, models: list[Node]) -> Node:
     first = models[0]
     inputs = {"encoder": encoder_node(cfg), **{f"model:{i}": m for i, m in enumerate(models)}}
     params = {"data": first.params["data"], "encoder": first.params["encoder"],
-              "viterbi_inside_start": cfg.train.viterbi_inside_start}
-    return Node("evaluate", params,
-                seed=first.seed, lang=first.lang, inputs=inputs, label="evaluate")
+              "viterbi_inside_start": cfg.train.viterbi_inside_start, "precision": cfg.precision}
+    locations, data = _reads_data(cfg, params["data"])
+    return Node("evaluate", params, seed=first.seed, lang=first.lang, inputs=inputs, label="evaluate",
+                data=data, locations=locations)
 
 
 def check_components(cfg: ExperimentConfig) -> None:
     """Every name the experiment uses must be registered; fails before any graph is built."""
+    from xner.core.errors import UnknownComponentError
     from xner.core.registry import ENCODERS, METHODS, TRANSLATORS
 
-    METHODS.get(cfg.method)
-    ENCODERS.get(cfg.encoder.name)
-    SELECTORS.get(cfg.selection.strategy)
+    uses = [("method", METHODS, cfg.method), ("encoder.name", ENCODERS, cfg.encoder.name),
+            ("selection.strategy", SELECTORS, cfg.selection.strategy)]
     if cfg.translation.strategy != "none":
-        TRANSLATORS.get(cfg.translation.strategy)
-    for name in cfg.discriminators:
-        DISCRIMINATORS.get(name)
-    for name in cfg.teachers:
-        TEACHERS.get(name)
+        uses.append(("translation.strategy", TRANSLATORS, cfg.translation.strategy))
+    uses += [(f"discriminators.{n}", DISCRIMINATORS, n) for n in cfg.discriminators]
+    uses += [(f"teachers.{n}", TEACHERS, n) for n in cfg.teachers]
+    for where, registry, name in uses:
+        try:
+            registry.get(name)
+        except UnknownComponentError as exc:
+            raise UnknownComponentError(f"{where}: {exc}") from None
 
 
 def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from xner.core.data.cache import file_sha256
 from xner.core.fingerprint import code_version
-from xner.core.store import Store
+from xner.core.store import Store, content_digest
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,44 @@ def stable_hash(obj: Any, n: int = 16) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
+_FINGERPRINTS: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> fingerprint
+
+
 def file_fingerprint(path: str | Path) -> str:
-    """A data file's content hash (16 hex digits): node keys follow content, not file names."""
-    return file_sha256(path)[:16]
+    """A data file's content hash (16 hex digits): node keys follow content, not file names.
+    Memoised per (path, size, mtime) so building a grid of hundreds of nodes hashes each file once."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return file_sha256(p)[:16]  # raises the readers' MissingDataFileError, naming the path
+    memo = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if memo not in _FINGERPRINTS:
+        _FINGERPRINTS[memo] = file_sha256(p)[:16]
+    return _FINGERPRINTS[memo]
+
+
+def location_fingerprint(path: str | Path) -> str:
+    """A file's fingerprint, or a directory's: the hash of every file's name and fingerprint in it
+    (a local encoder or MT model directory copied elsewhere keeps its key)."""
+    p = Path(path)
+    if not p.is_dir():
+        return file_fingerprint(p)
+    files = sorted(f for f in p.rglob("*") if f.is_file())
+    return stable_hash({f.relative_to(p).as_posix(): file_fingerprint(f) for f in files})
+
+
+def without(params: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:
+    """A deep copy of `params` less the dotted `paths` (absent ones are ignored)."""
+    out = json.loads(json.dumps(params, default=str))
+    for dotted in paths:
+        *parents, last = dotted.split(".")
+        tree = out
+        for part in parents:
+            tree = tree.get(part) if isinstance(tree, dict) else None
+        if isinstance(tree, dict):
+            tree.pop(last, None)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +83,9 @@ class Node:
     data: Mapping[str, str] = field(default_factory=dict)  # role -> file fingerprint
     label: str = ""
     version: int | None = None  # None: the stage's recorded code version (xner.core.fingerprint)
+    # dotted params that are where a file lives, not what it holds: left out of the key, because
+    # `data` carries the content's fingerprint (a copy of the data elsewhere shares every node)
+    locations: tuple[str, ...] = ()
 
     @property
     def code_version(self) -> int:
@@ -56,7 +94,7 @@ class Node:
     def _hash(self, with_code: bool) -> str:
         body: dict[str, Any] = {
             "stage": self.stage,
-            "params": dict(self.params),
+            "params": without(self.params, self.locations),
             "seed": self.seed,
             "inputs": {role: (n.key if with_code else n.base_key) for role, n in sorted(self.inputs.items())},
             "data": dict(sorted(self.data.items())),
@@ -171,6 +209,19 @@ class RunSummary:
     seconds: float = 0.0
 
 
+def _stale(node: Node, store: Store) -> bool:
+    """A cached node whose upstream node was rebuilt with other content (a damaged node rebuilt on
+    non-deterministic hardware, say) is quarantined: its result came from inputs that no longer exist."""
+    recorded = store.manifest(node.stage, node.key).get("inputs_content", {})
+    for role, up in node.inputs.items():
+        now = content_digest(store.manifest(up.stage, up.key))
+        if recorded.get(role) != now:
+            store.quarantine(node.stage, node.key, f"its input {role} ({up.name}) now has other content "
+                             f"({now}, built from {recorded.get(role)})")
+            return True
+    return False
+
+
 def execute(
     targets: Iterable[Node],
     store: Store,
@@ -194,7 +245,7 @@ def execute(
             store.other_code(node.stage, node.base_key)
         if old is not None:
             store.adopt(node.stage, node.key, old, node.code_version)
-        if store.has(node.stage, node.key):
+        if store.has(node.stage, node.key) and not _stale(node, store):
             summary.cached.append(node)
             if on_done:
                 on_done(node, store.manifest(node.stage, node.key), True)
@@ -224,6 +275,9 @@ def execute(
             "seed": node.seed,
             "params": dict(node.params),
             "inputs": {role: up.key for role, up in node.inputs.items()},
+            "inputs_content": {role: content_digest(store.manifest(up.stage, up.key))
+                               for role, up in node.inputs.items()},
+            "device": str(getattr(services, "device", "")) or None,
             "seconds": round(time.perf_counter() - started, 3),
             "result": result,
         }

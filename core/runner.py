@@ -13,17 +13,20 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+import torch
 from tqdm.auto import tqdm
 
 import xner.registry  # noqa: F401  (registers every component a config can name)
 from xner.core.config import ExperimentConfig, load_experiment
 from xner.core.errors import ConfigError
 from xner.core.graph import check_components, check_graph
-from xner.core.models.device import enable_tf32, resolve_device
+from xner.core.models.device import enable_tf32
 from xner.core.pipeline import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
+from xner.core.preflight import check_inputs, resolve
 from xner.core.registry import METHODS
 from xner.core.store import Store
 
@@ -43,23 +46,29 @@ class Experiment:
     configs: dict[str, ExperimentConfig]
     targets: list[Target] = field(default_factory=list)
     reuse_other_code: bool = False  # serve nodes trained by other code instead of retraining them
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
-    @property
+    @cached_property
     def store(self) -> Store:
         return Store(next(iter(self.configs.values())).store)
 
 
 def build(path: str | Path, overrides: list[str] | None = None, variants: list[str] | None = None,
           include_base: bool = True, only_seeds: list[int] | None = None,
-          reuse_other_code: bool = False) -> Experiment:
-    """Every variant's config is validated and every graph built before anything trains, so an unknown
-    component or a bad value fails fast."""
-    base = load_experiment(path, overrides or [])
+          reuse_other_code: bool = False, device: str = "auto") -> Experiment:
+    """Every variant's config is validated, every graph built and every input checked (data files,
+    tags, encoder, dictionaries, device, precision) before anything trains, so a mistake fails in
+    seconds and leaves nothing behind. Precision is resolved for the device here, because node keys
+    hold the precision the run really uses."""
+    load_experiment(path, overrides or [])  # the base config's errors first, even under --variant
     names = ([""] if include_base else []) + list(variants if variants is not None else [])
-    configs = {n or "base": load_experiment(path, overrides or [], variant=n or None) for n in names}
-    exp = Experiment(configs, reuse_other_code=reuse_other_code)
+    configs, dev = {}, torch.device("cpu")
+    for n in names:
+        configs[n or "base"], dev = resolve(load_experiment(path, overrides or [], variant=n or None), device)
+    exp = Experiment(configs, reuse_other_code=reuse_other_code, device=dev)
     for vname, cfg in configs.items():
         check_components(cfg)
+        check_inputs(cfg)
         method = METHODS.get(cfg.method)
         targets = [Target(vname, lang, seed, method(cfg, lang, seed))
                    for lang in cfg.data.target_langs for seed in cfg.seeds]
@@ -67,7 +76,6 @@ def build(path: str | Path, overrides: list[str] | None = None, variants: list[s
         exp.targets.extend(t for t in targets if not only_seeds or t.seed in only_seeds)
     if only_seeds and not exp.targets:
         raise ConfigError(f"--seed {only_seeds}: none of these is in the experiment's seeds")
-    del base
     return exp
 
 
@@ -111,7 +119,7 @@ class Hooks(Protocol):
     def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None: ...
 
 
-def run(exp: Experiment, device: str = "auto", hooks: Hooks | None = None, fail_fast: bool = False
+def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False
         ) -> tuple[RunSummary, Results]:
     """Run every target's missing nodes, one (variant, language, seed) at a time.
 
@@ -124,10 +132,10 @@ def run(exp: Experiment, device: str = "auto", hooks: Hooks | None = None, fail_
 
     cfg0 = next(iter(exp.configs.values()))
     store = exp.store
-    dev = resolve_device(device if device != "auto" else cfg0.device)
+    dev = exp.device
     if dev.type == "cuda":
         enable_tf32()
-    services = Services(cache_dir=Path(cfg0.store).parent / "cache", device=dev, precision=cfg0.precision)
+    services = Services(cache_dir=Path(cfg0.store).parent / "cache", device=dev)
     total = RunSummary()
     failed: dict[str, str] = {}  # node key -> error text
     results: Results = {}

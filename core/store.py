@@ -1,22 +1,36 @@
-"""Content-addressed artifact store: one directory per stage node, published by an atomic rename.
+"""Content-addressed artifact store that verifies itself: one directory per stage node.
 
 A node is built in `<store>/<stage>/.<key>.tmp-<pid>` and renamed to `<store>/<stage>/<key>` only when
 its stage returned, so a run killed at any point never leaves a directory that looks finished; `resume`
 is simply running the plan again. Stale temporary directories of dead processes are swept on open.
+
+Every manifest (`node.json`) records the size, mtime and sha256 of each artifact of its node and a
+checksum of its own content. A node is served only when it checks out; a damaged one (a deleted,
+empty or edited manifest, a truncated, edited or missing artifact) is moved to `<store>/.quarantine/`
+with a warning that names it, and the run rebuilds it.
+
+What is checked when: the manifest's checksum and every artifact's size on every read (a `stat` per
+file); an artifact's sha256 only when its size or mtime differs from the manifest's, or on demand
+(`xner store verify`, `verify(full=True)`). An edit that keeps both size and mtime is therefore
+caught only by `verify` — the price of never hashing gigabytes of checkpoints on a cached run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "node.json"
+QUARANTINE = ".quarantine"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -36,6 +50,49 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _checksum(manifest: dict[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _artifacts(folder: Path) -> dict[str, dict[str, Any]]:
+    """name (relative, posix) -> size, mtime_ns, sha256 of every file below `folder` but the manifest."""
+    out = {}
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = f.relative_to(folder).as_posix()
+        if name == MANIFEST:
+            continue
+        st = f.stat()
+        out[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256_file(f)}
+    return out
+
+
+def content_digest(manifest: dict[str, Any]) -> str:
+    """What a downstream node consumed: its artifacts' hashes and its result, not timings."""
+    body = {"artifacts": {k: v["sha256"] for k, v in manifest.get("artifacts", {}).items()},
+            "result": manifest.get("result")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class DamagedNode(Exception):
+    """A node directory that does not match its manifest; the message says what differs."""
+
+
+@dataclass
+class Check:
+    stage: str
+    key: str
+    problem: str | None  # None: the node is sound
+
+
 class Store:
     """`<root>/<stage>/<key>/` holds a finished node; `node.json` in it is its manifest."""
 
@@ -43,17 +100,96 @@ class Store:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._by_base: dict[str, dict[str, str]] = {}  # stage -> base_key -> key, built on demand
+        self._sound: dict[tuple[str, str], dict[str, Any]] = {}  # verified in this process
         self._sweep()
 
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / key
 
+    # -- reading, verified ------------------------------------------------------------------------
+    def _load(self, stage: str, key: str, full: bool = False) -> dict[str, Any]:
+        """The manifest of a sound node; raises DamagedNode (FileNotFoundError when simply absent)."""
+        folder = self.path(stage, key)
+        text = (folder / MANIFEST).read_text()  # FileNotFoundError: not there
+        try:
+            manifest = json.loads(text)
+        except ValueError as exc:
+            raise DamagedNode(f"{MANIFEST} is not valid JSON ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("checksum") != _checksum(manifest):
+            raise DamagedNode(f"{MANIFEST} does not match its checksum (edited or truncated)")
+        if manifest.get("key") != key:
+            raise DamagedNode(f"{MANIFEST} belongs to node {manifest.get('key')}, not {key}")
+        recorded = manifest.get("artifacts", {})
+        present = {f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file()}
+        if extra := sorted(present - set(recorded) - {MANIFEST}):
+            raise DamagedNode(f"files not in the manifest: {', '.join(extra)}")
+        for name, rec in recorded.items():
+            f = folder / name
+            try:
+                st = f.stat()
+            except FileNotFoundError:
+                raise DamagedNode(f"{name} is missing") from None
+            if st.st_size != rec["size"]:
+                raise DamagedNode(f"{name}: {st.st_size} bytes, the manifest says {rec['size']}")
+            if (full or st.st_mtime_ns != rec["mtime_ns"]) and sha256_file(f) != rec["sha256"]:
+                raise DamagedNode(f"{name}: content differs from its recorded sha256")
+        return manifest
+
     def has(self, stage: str, key: str) -> bool:
-        return (self.path(stage, key) / MANIFEST).is_file()
+        """True for a sound node; a damaged one is quarantined (and so absent) instead of served."""
+        if (stage, key) in self._sound:
+            return True
+        if not self.path(stage, key).exists():
+            return False
+        try:
+            self._sound[(stage, key)] = self._load(stage, key)
+            return True
+        except FileNotFoundError:
+            self.quarantine(stage, key, f"{MANIFEST} is missing")
+        except DamagedNode as exc:
+            self.quarantine(stage, key, str(exc))
+        return False
 
     def manifest(self, stage: str, key: str) -> dict[str, Any]:
-        return json.loads((self.path(stage, key) / MANIFEST).read_text())
+        if not self.has(stage, key):
+            raise FileNotFoundError(f"node {stage}/{key} is not in the store {self.root}")
+        return self._sound[(stage, key)]
 
+    def quarantine(self, stage: str, key: str, why: str) -> Path | None:
+        """Move a damaged node out of the way (kept for inspection, never served)."""
+        self._sound.pop((stage, key), None)
+        src = self.path(stage, key)
+        dst = self.root / QUARANTINE / stage / f"{key}.{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(src, dst)
+        except FileNotFoundError:  # another worker moved it first
+            return None
+        log.warning("store: node %s/%s is damaged (%s); moved to %s, it will be rebuilt",
+                    stage, key, why, dst)
+        return dst
+
+    def verify(self, full: bool = True, repair: bool = False) -> list[Check]:
+        """Check every node (sha256 of every artifact when `full`); `repair` quarantines the
+        damaged ones so that the next run rebuilds them."""
+        out = []
+        for folder in sorted(p for p in self.root.glob("*/*") if p.is_dir()):
+            stage, key = folder.parent.name, folder.name
+            if stage.startswith(".") or key.startswith("."):
+                continue
+            try:
+                self._load(stage, key, full=full)
+                problem = None
+            except FileNotFoundError:
+                problem = f"{MANIFEST} is missing"
+            except DamagedNode as exc:
+                problem = str(exc)
+            out.append(Check(stage, key, problem))
+            if problem and repair:
+                self.quarantine(stage, key, problem)
+        return out
+
+    # -- writing ------------------------------------------------------------------------------------
     def begin(self, stage: str, key: str) -> Path:
         """A fresh private directory to build the node in."""
         tmp = self.root / stage / f".{key}.tmp-{os.getpid()}"
@@ -63,13 +199,18 @@ class Store:
         return tmp
 
     def commit(self, stage: str, key: str, tmp: Path, manifest: dict[str, Any]) -> Path:
-        """Write the manifest last, then publish the directory with one rename."""
+        """Record every artifact, write the manifest last, then publish the directory with one rename.
+        A sound node already there (a concurrent worker finished first) wins; a damaged one is
+        quarantined and replaced."""
+        manifest = {**manifest, "artifacts": _artifacts(tmp)}
+        manifest["checksum"] = _checksum(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
         final = self.path(stage, key)
-        if final.exists():  # a concurrent worker finished the same node first: keep theirs
+        if final.exists() and self.has(stage, key):
             shutil.rmtree(tmp)
             return final
         os.replace(tmp, final)
+        self._sound[(stage, key)] = json.loads((final / MANIFEST).read_text())
         return final
 
     def other_code(self, stage: str, base_key: str) -> str | None:
@@ -83,10 +224,11 @@ class Store:
                     data = json.loads(manifest.read_text())
                 except (OSError, ValueError):
                     continue
-                if data.get("base_key"):
+                if isinstance(data, dict) and data.get("base_key"):
                     index[data["base_key"]] = manifest.parent.name
             self._by_base[stage] = index
-        return self._by_base[stage].get(base_key)
+        key = self._by_base[stage].get(base_key)
+        return key if key is not None and self.has(stage, key) else None
 
     def adopt(self, stage: str, key: str, old_key: str, code_version: int) -> Path:
         """Publish the node `old_key` (trained by other code) under `key` as well, knowingly: its

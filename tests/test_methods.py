@@ -116,7 +116,7 @@ def test_runs_share_nodes_and_repeat_exactly(tmp_path: Path, demo_root: Path) ->
                        "  lr: {train.lr_distill: 3.0e-4}\n"
                        "  hybrid: {selection.strategy: adversarial, selection.ratio: 0.5}\n")
     base = runner.build(path, TINY)
-    summary, results = runner.run(base, device="cpu")
+    summary, results = runner.run(base)
     assert {n.stage for n in summary.ran} >= {"source", "teacher", "distill", "evaluate"}
     (row,) = results[("base", "es")]
     assert 0.0 <= row["test_f1"] <= 100.0 and not math.isnan(row["dev_f1"])
@@ -125,7 +125,7 @@ def test_runs_share_nodes_and_repeat_exactly(tmp_path: Path, demo_root: Path) ->
                 "lr": {"distill", "evaluate"}, "hybrid": {"select", "distill", "evaluate"}}
     for variant, stages in expected.items():
         exp = runner.build(path, TINY, variants=[variant], include_base=False)
-        summary, results = runner.run(exp, device="cpu")
+        summary, results = runner.run(exp)
         assert sorted(n.stage for n in summary.ran) == sorted(stages), variant
         assert all(n.params.get("teacher") != "entity" for n in summary.ran)
     select = next(n for n in topological([t.node for t in exp.targets]) if n.stage == "select")
@@ -133,7 +133,7 @@ def test_runs_share_nodes_and_repeat_exactly(tmp_path: Path, demo_root: Path) ->
     assert selected["selected"] == selected["total"] // 2  # ρ = 0.5, rounded down
 
     again = runner.build(path, [*TINY, f"store={tmp_path / 'fresh'}"])
-    _, repeat = runner.run(again, device="cpu")
+    _, repeat = runner.run(again)
     assert repeat[("base", "es")][0]["test_f1"] == row["test_f1"]  # same seed, same F1 on the CPU
     assert repeat[("base", "es")][0]["dev_f1"] == row["dev_f1"]
 

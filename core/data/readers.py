@@ -240,6 +240,17 @@ def read_wikiann(
     return _corpus(tok_arr, tags, langs, name if name is not None else default_name(path), lang)
 
 
+def first_line_with_type(path: Path, types: Sequence[str], encoding: str | None = None) -> int:
+    """1-based line of the first tag whose entity type is in `types` (0 if none): the `path:line`
+    of a tag outside the experiment's label set, found after the fact from a cached corpus."""
+    wanted = {f"{p}-{t}" for t in types for p in "BI"}
+    for no, line in enumerate(_read_text(path, encoding).split("\n"), 1):
+        cols = line.split()
+        if cols and cols[-1] in wanted:
+            return no
+    return 0
+
+
 def read_corpus(
     path: str | Path,
     format: str = "conll",

@@ -23,7 +23,8 @@ def run_encoder(ctx: StageContext) -> dict[str, Any]:
     svc: Services = ctx.services
     corpus: list[list[str]] = []
     for spec in ctx.node.params["vocab_corpora"]:
-        corpus += svc.corpus(spec["path"], spec["format"], spec["lang"], spec["limit"]) \
+        path = ctx.node.params["vocab_files"][spec["lang"]]
+        corpus += svc.corpus(path, spec["format"], spec["lang"], spec["limit"]) \
             .table.column("tokens").to_pylist()
     tiny = enc["tiny"]
     bundle = ENCODERS.build(

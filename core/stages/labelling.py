@@ -53,7 +53,7 @@ def _predict_role(ctx: StageContext, role: str, corpus: Corpus, with_disc: bool)
             disc = mods["language"].to(svc.device)
             disc.load_state_dict(states["language"])
     encoded = svc.encode(corpus, edir, ls, p["encoder"]["max_length"])
-    return predict(model, encoded, svc.device, language_discriminator=disc)
+    return predict(model, encoded, svc.device, language_discriminator=disc, precision=p["precision"])
 
 
 def run_pseudo_label(ctx: StageContext) -> dict[str, Any]:

@@ -45,7 +45,6 @@ class Services:
 
     cache_dir: Path
     device: torch.device = field(default_factory=lambda: resolve_device("auto"))
-    precision: str = "auto"
     _corpora: dict[tuple, Corpus] = field(default_factory=dict)
     _tokenizers: dict[str, Any] = field(default_factory=dict)
     _encoded: dict[tuple, EncodedCorpus] = field(default_factory=dict)

@@ -100,7 +100,8 @@ def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
         out: dict[str, float] = {}
         for name, corpus in sets.items():
             out[f"{name}_f1"], out[f"{name}_strict_f1"] = quick_score(
-                model, encoded[name], corpus, ls, svc.device, allow_inside_start=inside)
+                model, encoded[name], corpus, ls, svc.device, allow_inside_start=inside,
+                precision=train["precision"])
         return out
 
     return evaluate
@@ -116,7 +117,7 @@ def step_runner(ctx: StageContext, model: torch.nn.Module, discs: Mapping[str, t
         model, discs, specs, lr_ner=lr_main, lr_generator=train.get("lr_generator", 0.0),
         lr_discriminator=lr_discriminator, weight_decay=train["weight_decay"],
         total_steps=steps, warmup=train["warmup"], grad_clip=train["grad_clip"], device=svc.device,
-        precision=svc.precision, no_decay_bias_norm=train["no_decay_bias_norm"],
+        precision=train["precision"], no_decay_bias_norm=train["no_decay_bias_norm"],
         discriminator_weight_decay=train.get("discriminator_weight_decay"),
         warmup_start=train["warmup_start"],
         adversarial_reduction=train.get("adversarial_reduction", "mean"))

@@ -102,9 +102,9 @@ def score(model: nn.Module, encoded: EncodedCorpus, gold: Corpus, label_set: Lab
 
 
 def quick_score(model: nn.Module, encoded: EncodedCorpus, gold: Corpus, label_set: LabelSet,
-                device: torch.device, batch_size: int = 64, allow_inside_start: bool = False
-                ) -> tuple[float, float]:
+                device: torch.device, batch_size: int = 64, allow_inside_start: bool = False,
+                precision: str = "auto") -> tuple[float, float]:
     """(conlleval F1, strict F1) of Viterbi tags: the per-epoch numbers, without seqeval's reports."""
-    pred = decode(predict(model, encoded, device, batch_size).probs, label_set, device,
+    pred = decode(predict(model, encoded, device, batch_size, precision=precision).probs, label_set, device,
                   allow_inside_start=allow_inside_start)
     return quick_f1([s.tags for s in gold], pred)

@@ -16,6 +16,7 @@ from xner.core.errors import DataFormatError, XnerError
 
 log = logging.getLogger(__name__)
 
+BOM = b"\xef\xbb\xbf"
 CASINGS: tuple[str, ...] = ("source", "german-nouns", "none")
 CANDIDATES: tuple[str, ...] = ("first", "random")
 
@@ -73,7 +74,11 @@ def read_dictionary_bytes(path: Path, src: str, tgt: str) -> bytes:
         raise DictionaryError(
             f"no {src}-{tgt} dictionary at {path} (expected a MUSE file, 'source target' per line)"
         )
-    return path.read_bytes()
+    raw = path.read_bytes()
+    if raw.startswith(BOM):  # an editor's UTF-8 byte order mark would glue itself to the first word
+        log.warning("%s: stripped a UTF-8 byte order mark at the start of the dictionary", path)
+        raw = raw[len(BOM):]
+    return raw
 
 
 def apply_casing(source: str, target: str, casing: str) -> str:
