@@ -52,6 +52,28 @@ class Outcome:
     parent_run: str | None = None
     rows: dict[str, str] | None = None  # variant -> table row name
     naive_training: int = 0  # source/teacher/distill nodes a run without sharing would train
+    tracking_error: str | None = None  # why MLflow logging stopped mid-run (the journal has it all)
+    experiment: str = ""
+
+
+def make_table(exp: Experiment, results: Results, metric: str, ablate: bool) -> Any | None:
+    """The ablation table of a run with several variants (or of `ablate`), else None."""
+    from xner.core.tables import ablation_table
+
+    if not (ablate or len(exp.configs) > 1):
+        return None
+    cfg = exp.configs[next(iter(exp.configs))]
+    return ablation_table(results_frame(exp, results), metric=metric,
+                          variant_order=[row_name(exp, v) for v in exp.configs],
+                          lang_order=list(cfg.data.target_langs))
+
+
+def parent_tags(exp: Experiment) -> dict[str, str]:
+    cfg = exp.configs[next(iter(exp.configs))]
+    order = [row_name(exp, v) for v in exp.configs]
+    seeds = sorted({t.seed for t in exp.targets})
+    return {"method": cfg.method, "xner.variants": "|".join(order), "xner.reference": order[0],
+            "xner.langs": "|".join(cfg.data.target_langs), "xner.seeds": "|".join(map(str, seeds))}
 
 
 def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,
@@ -59,14 +81,22 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
             tracking_uri: str | None = None, metric: str = "test_f1", command: str = "run",
             fail_fast: bool = False, only_seeds: Sequence[int] | None = None,
             reuse_other_code: bool = False) -> Outcome:
-    """Build everything first (so bad configs fail before training), then run with one parent run."""
-    from xner.core.tables import ablation_table
+    """Build and check everything first (configs, inputs, the tracking URI), so that a mistake fails
+    before training; then run with one journal in the store and one parent run in MLflow."""
+    from xner.core.track import Journal, Recorder, check_tracking, mark_orphans
 
     cfg = load_experiment(path, list(overrides))  # only to read the variant names: no graph yet
     names = list(cfg.variants) if ablate else list(variants or [])
-    exp = runner.build(path, list(overrides), names, include_base=ablate or not names,
+    include_base = ablate or not names
+    exp = runner.build(path, list(overrides), names, include_base=include_base,
                        only_seeds=list(only_seeds) if only_seeds else None, reuse_other_code=reuse_other_code,
                        device=device)
+    uri = None
+    if track:
+        from xner.core.tracking import resolve_tracking_uri
+
+        uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
+        check_tracking(uri)
     plan = runner.plan(exp)
     trained, naive = sum(1 for r in plan.rows if r.node.stage in TRAINING), naive_training(exp)
     sys.stdout.write(f"plan: {len(plan.rows)} nodes, {plan.to_run} to run, {plan.cached} cached; "
@@ -75,38 +105,47 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
         sys.stdout.write(f"plan: {plan.other_code} of the nodes to run are cached under other code"
                          + (" and will be reused (--reuse-other-code)\n" if reuse_other_code
                             else "; they are retrained (--reuse-other-code reuses them)\n"))
-    tracker = None
-    if track:
-        from xner.core.tracking import MlflowTracker, resolve_tracking_uri
+    run_name = f"{command}:{cfg.name}@{time.strftime('%Y-%m-%d %H:%M:%S')}"
+    journal = Journal.start(
+        exp.store.root, command=command, experiment=str(Path(path).resolve()), overrides=list(overrides),
+        variants=names, include_base=include_base, only_seeds=list(only_seeds or []), metric=metric,
+        ablate=ablate, precision=next(iter(exp.configs.values())).precision, device=str(exp.device),
+        tracking={"uri": uri, "experiment": cfg.tracking.experiment or cfg.name, "run_name": run_name,
+                  "tags": parent_tags(exp)}, tracked=False, parent_run=None)
+    recorder = Recorder(journal, None)
+    if uri is not None:
+        from xner.core.tracking import MlflowTracker
 
-        uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
-        run_name = f"{command}:{cfg.name}@{time.strftime('%Y-%m-%d %H:%M:%S')}"
-        variants_order = [row_name(exp, v) for v in exp.configs]
-        tracker = MlflowTracker(uri, cfg.tracking.experiment or cfg.name, run_name, command, path,
-                                tags={"method": cfg.method, "xner.variants": "|".join(variants_order),
-                                      "xner.langs": "|".join(cfg.data.target_langs),
-                                      "xner.reference": variants_order[0]})
+        def start() -> None:
+            tracker = MlflowTracker(uri, journal.record["tracking"]["experiment"], run_name, command, path,
+                                    tags=parent_tags(exp), invocation=journal.record["id"])
+            recorder.tracker = tracker
+            journal.set(parent_run=tracker.parent_id)
+            mark_orphans(tracker)
+            tracker.start_heartbeat()
+
+        recorder.guard("start", start)
     error: BaseException | None = None
     try:
-        summary, results = runner.run(exp, hooks=tracker, fail_fast=fail_fast)
-        table = None
-        if ablate or len(exp.configs) > 1:
-            table = ablation_table(results_frame(exp, results), metric=metric,
-                                   variant_order=[row_name(exp, v) for v in exp.configs],
-                                   lang_order=list(cfg.data.target_langs))
-        if tracker:
-            tracker.log_summary(len(summary.ran), len(summary.cached), plan.naive, summary.seconds,
-                                trained, naive)
-            if table is not None:
-                tracker.log_table(table)
-        return Outcome(summary, results, plan, table, tracker.parent_id if tracker else None,
-                       {v: row_name(exp, v) for v in exp.configs}, naive)
+        summary, results = runner.run(exp, hooks=recorder, fail_fast=fail_fast)
+        table = make_table(exp, results, metric, ablate)
+        journal.set(summary={"ran": len(summary.ran), "cached": len(summary.cached), "naive": plan.naive,
+                             "seconds": summary.seconds, "training": trained, "naive_training": naive},
+                    status="finished")
+        recorder.track("summary", "log_summary", len(summary.ran), len(summary.cached), plan.naive,
+                       summary.seconds, trained, naive)
+        if table is not None:
+            recorder.track("table", "log_table", table)
+        return Outcome(summary, results, plan, table,
+                       recorder.tracker.parent_id if recorder.tracker else journal.record["parent_run"],
+                       {v: row_name(exp, v) for v in exp.configs}, naive, recorder.error, str(path))
     except BaseException as exc:
         error = exc
+        journal.set(status="killed" if isinstance(exc, KeyboardInterrupt) else "failed")
         raise
     finally:
-        if tracker:
-            tracker.finish(error)
+        recorder.track("finish", "finish", error)
+        journal.set(tracked=recorder.tracker is not None)
 
 
 def report(out: Outcome, tracking_uri: str | None = None) -> str:
@@ -119,7 +158,10 @@ def report(out: Outcome, tracking_uri: str | None = None) -> str:
     lines.append(f"nodes run {len(out.summary.ran)}, cached {len(out.summary.cached)}; "
                  f"training nodes {trained} in the plan vs {out.naive_training} without sharing; "
                  f"{failed} failed seed(s); wall {out.summary.seconds:.0f}s")
-    if out.parent_run:
+    if out.tracking_error:
+        lines.append(f"MLflow logging stopped mid-run ({out.tracking_error}); every result is in the store: "
+                     f"`xner track {out.experiment}` logs what is missing once the server is back")
+    elif out.parent_run:
         from xner.core.tracking import resolve_tracking_uri
 
         uri = resolve_tracking_uri(tracking_uri)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -181,11 +183,40 @@ def _cmd_store_verify(args: argparse.Namespace) -> int:
     return 1 if damaged else 0
 
 
+def _cmd_track(args: argparse.Namespace) -> int:
+    from xner.core.config import load_experiment
+    from xner.core.replay import journals, replay
+
+    _load_components()
+    cfg = load_experiment(args.experiment, args.set)
+    found = journals(args.experiment, cfg.store, include_tracked=args.all)
+    if not found:
+        sys.stdout.write(f"nothing to track: every command of {args.experiment} in {cfg.store} is logged "
+                         f"(--all logs them again, idempotently)\n")
+        return 0
+    for j in found:
+        parent = replay(j, args.tracking_uri)
+        if parent:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(j.record["started"]))
+            sys.stdout.write(f"{j.record['command']} of {when} ({len(j.record['outcomes'])} seeds, "
+                             f"{j.record['status']}): parent run {parent}\n")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from xner.core.demo_run import run_demo
 
     return run_demo(out_dir=args.out, seeds=args.seeds, tracking_uri=args.tracking_uri,
                     track=not args.no_track)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm's time limit, `kill`), raised where Python is, so the run ends as Ctrl-C does:
+    partial node removed, runs closed as KILLED, one line."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -293,6 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--no-track", action="store_true")
     an.set_defaults(func=_cmd_analyze)
 
+    tk = sub.add_parser("track", help="log to MLflow what commands of EXPERIMENT left only in the store",
+                        description="Replay the store's journals of EXPERIMENT into MLflow: commands run "
+                        "with --no-track, or whose tracking server went away, or that were killed. "
+                        "Idempotent. Example: xner track experiments/demo/transadv.yaml")
+    tk.add_argument("experiment", metavar="EXPERIMENT")
+    tk.add_argument("--set", action="append", default=[], metavar="A.B=C", help="as given to the run (store)")
+    tk.add_argument("--tracking-uri", default=None, help="default: the URI each command used")
+    tk.add_argument("--all", action="store_true", help="also commands already logged (finds, keeps them)")
+    tk.set_defaults(func=_cmd_track)
+
     demo = sub.add_parser("demo", help="the embedded demo: generated corpus, tiny model, five seeds")
     demo.add_argument("--out", default="demo-out", help="where the demo corpus and outputs go")
     demo.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
@@ -313,11 +354,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args))
     except XnerError as err:
         log.error("%s", err)
         return 2
+    except KeyboardInterrupt as stop:
+        what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        log.error("%s: every finished node is in the store, MLflow runs are closed as KILLED; run the "
+                  "same command to resume", what)
+        return 143 if isinstance(stop, Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -106,8 +106,34 @@ def compare(uri: str, name_or_id: str | None = None, runs: Sequence[str] = (), m
     langs = [x for x in tags.get("xner.langs", "").split("|") if x in set(frame["lang"])]
     missing_v = [v for v in dict.fromkeys(frame["variant"]) if v not in variants]
     missing_l = [x for x in dict.fromkeys(frame["lang"]) if x not in langs]
-    return ablation_table(frame, metric=metric, variant_order=variants + missing_v,
-                          lang_order=langs + missing_l)
+    table = ablation_table(frame, metric=metric, variant_order=variants + missing_v,
+                           lang_order=langs + missing_l)
+    table.notes = incomplete(order_source, frame)
+    for note in table.notes:
+        log.warning("%s", note)
+    return table
+
+
+def incomplete(parent: Any, frame: pd.DataFrame) -> list[str]:
+    """What the table does not cover: a parent that did not finish, cells with fewer finished seeds
+    than the command ran (a mean over 1 of 2 seeds must say so)."""
+    notes = []
+    status = parent.info.status
+    if status != "FINISHED":
+        why = parent.data.tags.get("xner.orphaned", "")
+        notes.append(f"run {parent.info.run_id} is {status}, not FINISHED: the table is incomplete"
+                     + (f" ({why})" if why else ""))
+    expected = [s for s in parent.data.tags.get("xner.seeds", "").split("|") if s]
+    if expected:
+        for (variant, lang), cell in frame.groupby(["variant", "lang"], sort=False):
+            ok = int(cell["test_f1"].notna().sum()) if "test_f1" in cell else 0
+            if ok < len(expected):
+                notes.append(f"{variant} / {lang}: {ok} of {len(expected)} seeds finished")
+        for variant in [v for v in parent.data.tags.get("xner.variants", "").split("|") if v]:
+            for lang in [x for x in parent.data.tags.get("xner.langs", "").split("|") if x]:
+                if not ((frame["variant"] == variant) & (frame["lang"] == lang)).any():
+                    notes.append(f"{variant} / {lang}: 0 of {len(expected)} seeds finished")
+    return notes
 
 
 def render(table: AblationTable, fmt: str) -> str:

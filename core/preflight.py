@@ -39,8 +39,12 @@ def resolve_precision(cfg: ExperimentConfig, device: torch.device) -> str:
     return "fp32"
 
 
-def resolve(cfg: ExperimentConfig, device: str = "auto") -> tuple[ExperimentConfig, torch.device]:
-    """The config with its precision resolved for the device the run will use (`--device` wins)."""
+def resolve(cfg: ExperimentConfig, device: str = "auto", precision: str | None = None
+            ) -> tuple[ExperimentConfig, torch.device]:
+    """The config with its precision resolved for the device the run will use (`--device` wins);
+    a given `precision` (replaying a recorded run) is taken as it is, on the CPU."""
+    if precision is not None:
+        return cfg.model_copy(update={"precision": precision}), torch.device("cpu")
     dev = resolve_device(device if device != "auto" else cfg.device)
     return cfg.model_copy(update={"precision": resolve_precision(cfg, dev)}), dev
 

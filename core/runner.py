@@ -55,16 +55,19 @@ class Experiment:
 
 def build(path: str | Path, overrides: list[str] | None = None, variants: list[str] | None = None,
           include_base: bool = True, only_seeds: list[int] | None = None,
-          reuse_other_code: bool = False, device: str = "auto") -> Experiment:
+          reuse_other_code: bool = False, device: str = "auto", precision: str | None = None
+          ) -> Experiment:
     """Every variant's config is validated, every graph built and every input checked (data files,
     tags, encoder, dictionaries, device, precision) before anything trains, so a mistake fails in
     seconds and leaves nothing behind. Precision is resolved for the device here, because node keys
-    hold the precision the run really uses."""
+    hold the precision the run really uses; `precision` (a replay of a recorded run) imposes the
+    precision that run resolved, whatever this machine has."""
     load_experiment(path, overrides or [])  # the base config's errors first, even under --variant
     names = ([""] if include_base else []) + list(variants if variants is not None else [])
     configs, dev = {}, torch.device("cpu")
     for n in names:
-        configs[n or "base"], dev = resolve(load_experiment(path, overrides or [], variant=n or None), device)
+        configs[n or "base"], dev = resolve(load_experiment(path, overrides or [], variant=n or None), device,
+                                            precision)
     exp = Experiment(configs, reuse_other_code=reuse_other_code, device=dev)
     for vname, cfg in configs.items():
         check_components(cfg)
@@ -109,6 +112,13 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def result_row(out: Outcome) -> dict[str, Any]:
+    """A seed's row of the results: its evaluate metrics, or NaN metrics and the error."""
+    if out.ok:
+        return {"seed": out.target.seed, **out.result}
+    return {"seed": out.target.seed, "error": out.error, **{m: math.nan for m in METRICS}}
 
 
 class Hooks(Protocol):
@@ -167,9 +177,7 @@ def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False
         total.ran += out.ran
         seen = {n.key for n in (*total.ran, *total.cached)}
         total.cached += [n for n in out.cached if n.key not in seen]  # each shared node counted once
-        row = {"seed": t.seed, **out.result} if out.ok else {"seed": t.seed, "error": out.error,
-                                                             **{m: math.nan for m in METRICS}}
-        results.setdefault((t.variant, t.lang), []).append(row)
+        results.setdefault((t.variant, t.lang), []).append(result_row(out))
         group = groups.setdefault((t.variant, t.lang), [])
         group.append(out)
         if hooks:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import time
 from dataclasses import dataclass
@@ -159,7 +160,8 @@ class Store:
         """Move a damaged node out of the way (kept for inspection, never served)."""
         self._sound.pop((stage, key), None)
         src = self.path(stage, key)
-        dst = self.root / QUARANTINE / stage / f"{key}.{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        dst = self.root / QUARANTINE / stage / f"{key}.{stamp}"
         dst.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(src, dst)

@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +138,7 @@ class AblationTable:
     reference: str
     variants: list[str]
     langs: list[str]
+    notes: list[str] = field(default_factory=list)  # e.g. "incomplete: 1 of 2 seeds" (xner compare)
 
     @property
     def columns(self) -> list[str]:
@@ -173,7 +174,8 @@ class AblationTable:
         grid = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in self._grid()]
         rule = "|" + "|".join([":---"] + ["---:"] * len(self.columns)) + "|"
         lines = ["| " + " | ".join(row) + " |" for row in grid]
-        return "\n".join([lines[0], rule, *lines[1:]]) + "\n"
+        notes = ["", *(f"> {n}" for n in self.notes)] if self.notes else []
+        return "\n".join([lines[0], rule, *lines[1:], *notes]) + "\n"
 
     def to_csv(self) -> str:
         """The display strings (numbers live in the parquet/long form)."""

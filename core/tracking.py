@@ -9,6 +9,11 @@ Everything is logged from the stage manifests in the store *after* a seed's grap
 whose stages were all cache hits gets exactly the record a fresh run would (its curves are the cached
 node's), and the tags say which stages were hits. Every run carries `xner.root_run`, the parent's id,
 so `xner compare` can rebuild a table from the tracking server alone.
+
+Every run also carries `xner.invocation` (the store's journal of the command, core/track.py) and
+`xner.target` (variant|language[|seed]): a replay (`xner track`) finds what an interrupted or
+untracked command already logged and adds only what is missing. The parent carries the host, pid and
+a heartbeat, so a later command can tell a run whose process died from one still going.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -38,7 +45,31 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
+INVOCATION, TARGET = "xner.invocation", "xner.target"
+HOST, PID, PID_START, HEARTBEAT = "xner.host", "xner.pid", "xner.pid_start", "xner.heartbeat"
+HEARTBEAT_S = 60.0  # how often a live command stamps its parent run
+ORPHAN_AFTER_S = 900.0  # a parent from another host with no heartbeat for this long is dead
+TERMINAL = ("FINISHED", "FAILED", "KILLED")
 _BATCH = 100  # mlflow's per-request limit on params and metrics
+
+
+def process_start(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is not mistaken
+    for the process that created a run; empty where /proc is not there."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def process_alive(pid: int, start: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return not start or process_start(pid) == start
 
 
 def resolve_tracking_uri(cli_uri: str | None = None, config_uri: str | None = None) -> str:
@@ -79,22 +110,37 @@ def _finite(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 
 class MlflowTracker:
-    """Implements `runner.Hooks`: seed runs as targets finish, group runs when a group is complete."""
+    """Implements `runner.Hooks`: seed runs as targets finish, group runs when a group is complete.
+
+    `replay=True` (xner track) looks every run up by its invocation and target before creating it:
+    a finished one is left alone, a half-written one is deleted and written again, so replaying a
+    journal twice changes nothing."""
 
     def __init__(self, uri: str, experiment: str, run_name: str, command: str,
-                 experiment_file: str | Path, tags: Mapping[str, str] | None = None) -> None:
+                 experiment_file: str | Path, tags: Mapping[str, str] | None = None, *,
+                 invocation: str = "", parent_id: str | None = None, replay: bool = False) -> None:
         import mlflow
         from mlflow import MlflowClient
 
         self._mlflow = mlflow
         self.uri = uri
+        self.replay = replay
+        self.invocation = invocation
         self.client = MlflowClient(tracking_uri=uri)
         self.experiment_file = Path(experiment_file)
         self.common = {"xner.experiment_file": str(self.experiment_file),
                        "xner.experiment_hash": file_sha256(self.experiment_file)[:16],
-                       "xner.git_commit": git_commit(), "xner.command": command, **(tags or {})}
+                       "xner.git_commit": git_commit(), "xner.command": command,
+                       INVOCATION: invocation, **(tags or {})}
+        self.parent_done = False
         outer = os.environ.get("MLFLOW_RUN_ID")  # set by `mlflow run`: that run is our parent
-        if outer:
+        if parent_id and self._exists(parent_id):
+            self.parent_id = parent_id
+            parent = self.client.get_run(parent_id)
+            self.experiment_id = parent.info.experiment_id
+            self.owns_parent = parent.data.tags.get(PID) is not None
+            self.parent_done = parent.info.status in TERMINAL
+        elif outer:
             self.parent_id = outer
             self.experiment_id = self.client.get_run(outer).info.experiment_id
             self.owns_parent = False
@@ -102,11 +148,29 @@ class MlflowTracker:
             self.experiment_id = self._experiment(experiment)
             self.parent_id = self.client.create_run(self.experiment_id, run_name=run_name).info.run_id
             self.owns_parent = True
-        self.client.log_batch(self.parent_id, tags=self._tags({**self.common, LEVEL: "parent"}))
+        if not self.parent_done:
+            self.client.log_batch(self.parent_id, tags=self._tags({**self.common, LEVEL: "parent",
+                                                                  **self._process_tags()}))
         self._groups: dict[tuple[str, str], str] = {}
+        self._closed: set[str] = set()
+        self._beat: threading.Event | None = None
         log.info("tracking to %s, experiment %s, parent run %s", uri, experiment, self.parent_id)
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _process_tags(self) -> dict[str, str]:
+        if not self.owns_parent or self.replay:
+            return {}
+        return {HOST: socket.gethostname(), PID: str(os.getpid()), PID_START: process_start(os.getpid()),
+                HEARTBEAT: str(int(time.time()))}
+
+    def _exists(self, run_id: str) -> bool:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return self.client.get_run(run_id).info.lifecycle_stage == "active"
+        except MlflowException:
+            return False
+
     def _experiment(self, name: str) -> str:
         found = self.client.get_experiment_by_name(name)
         return found.experiment_id if found else self.client.create_experiment(name)
@@ -127,18 +191,41 @@ class MlflowTracker:
             self.client.log_batch(run_id, metrics=ms[i:i + _BATCH], params=ps[i:i + _BATCH],
                                   tags=self._tags(tags or {}) if i == 0 else [])
 
-    def _run(self, name: str, parent: str, tags: Mapping[str, Any]) -> str:
+    def _find(self, target: str) -> Any | None:
+        """The run this invocation already made for `target` (replay only)."""
+        if not self.replay:
+            return None
+        found = self.client.search_runs(
+            [self.experiment_id], f"tags.`{INVOCATION}` = '{self.invocation}' and "
+            f"tags.`{TARGET}` = '{target}'", max_results=5)
+        return found[0] if found else None
+
+    def _run(self, name: str, parent: str, tags: Mapping[str, Any], reuse_open: bool = False
+             ) -> tuple[str, bool]:
+        """(run id, already complete): a terminal run of a replayed target is kept as it is; an open
+        group is reused (its finished seed runs hang below it); an open seed run was half-written
+        when tracking broke and is written again."""
+        old = self._find(str(tags[TARGET]))
+        if old is not None:
+            if old.info.status in TERMINAL:
+                return old.info.run_id, True
+            if reuse_open:
+                return old.info.run_id, False
+            self.client.delete_run(old.info.run_id)
         tags = {k: str(v) for k, v in {**self.common, **tags, ROOT: self.parent_id, PARENT: parent}.items()}
-        return self.client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id
+        return self.client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id, False
 
     def _group(self, exp: Experiment, variant: str, lang: str) -> str:
         if (variant, lang) not in self._groups:
             cfg = exp.configs[variant]
             row = row_name(exp, variant)
-            run = self._run(f"{row} · {lang}", self.parent_id,
-                            {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
-                             "seed": "all"})
-            self._log(run, params={**flatten(cfg), "language": lang})
+            run, done = self._run(f"{row} · {lang}", self.parent_id,
+                                  {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
+                                   "seed": "all", TARGET: f"{row}|{lang}"}, reuse_open=True)
+            if not done:
+                self._log(run, params={**flatten(cfg), "language": lang})
+            else:
+                self._closed.add(run)
             self._groups[(variant, lang)] = run
         return self._groups[(variant, lang)]
 
@@ -148,11 +235,14 @@ class MlflowTracker:
         cfg: ExperimentConfig = exp.configs[t.variant]
         group = self._group(exp, t.variant, t.lang)
         hits = sorted({n.name for n in outcome.cached if n.stage not in ("encoder", "translate")})
-        run = self._run(f"{row_name(exp, t.variant)} · {t.lang} · seed {t.seed}", group,
-                        {LEVEL: "seed", "method": cfg.method, "variant": row_name(exp, t.variant),
-                         "language": t.lang,
-                         "seed": t.seed, "xner.cache_hits": ",".join(hits) or "none",
-                         "xner.stages_run": ",".join(sorted(n.name for n in outcome.ran)) or "none"})
+        row = row_name(exp, t.variant)
+        run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", group,
+                              {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
+                               "seed": t.seed, "xner.cache_hits": ",".join(hits) or "none",
+                               "xner.stages_run": ",".join(sorted(n.name for n in outcome.ran)) or "none",
+                               TARGET: f"{row}|{t.lang}|{t.seed}"})
+        if done:
+            return
         store = exp.store
         metrics: list[tuple[str, float, int]] = []
         evaluate_dir = None
@@ -185,6 +275,8 @@ class MlflowTracker:
         from xner.core.runner import METRICS, mean_std
 
         run = self._group(exp, variant, lang)
+        if run in self._closed:
+            return
         metrics = []
         for m in METRICS:
             mean, std = mean_std([o.result.get(m, math.nan) if o.ok else math.nan for o in outcomes])
@@ -193,10 +285,28 @@ class MlflowTracker:
         metrics = [(k, v, s) for k, v, s in metrics if math.isfinite(v)] + [("seeds_ok", float(ok), 0)]
         self._log(run, metrics=metrics)
         self.client.set_terminated(run, "FINISHED" if ok == len(outcomes) else "FAILED")
+        self._closed.add(run)
 
     # -- the parent run -------------------------------------------------------------------------
+    def start_heartbeat(self) -> None:
+        """Stamp the parent every HEARTBEAT_S so that a command on another host can tell it is alive."""
+        if not self.owns_parent or self.replay or self._beat is not None:
+            return
+        self._beat = threading.Event()
+
+        def beat(stop: threading.Event = self._beat) -> None:
+            while not stop.wait(HEARTBEAT_S):
+                try:
+                    self.client.set_tag(self.parent_id, HEARTBEAT, str(int(time.time())))
+                except Exception:  # tracking is down: the run goes on, the replay fills MLflow later
+                    return
+
+        threading.Thread(target=beat, name="xner-heartbeat", daemon=True).start()
+
     def log_summary(self, ran: int, cached: int, naive: int, seconds: float, training: int = 0,
                     naive_training: int = 0) -> None:
+        if self.parent_done:
+            return
         self._log(self.parent_id, metrics=[("nodes_run", ran, 0), ("nodes_cached", cached, 0),
                                            ("nodes_naive", naive, 0), ("wall_seconds", seconds, 0),
                                            ("training_nodes", training, 0),
@@ -205,17 +315,27 @@ class MlflowTracker:
 
     def log_table(self, table: AblationTable) -> None:
         """The ablation table as an MLflow table (compare view), plus parquet, markdown, csv, html, png."""
+        if self.parent_done:
+            return
         self.client.log_table(self.parent_id, table.to_long(), "ablation_table.json")
         with tempfile.TemporaryDirectory() as tmp:
             for path in table.save(tmp).values():
                 self.client.log_artifact(self.parent_id, str(path), "ablation")
 
-    def finish(self, error: BaseException | None = None) -> None:
+    def finish(self, error: BaseException | None = None, status: str | None = None) -> None:
+        """Close the parent and every group left open: FINISHED, KILLED (Ctrl-C, SIGTERM) or FAILED."""
+        if self._beat is not None:
+            self._beat.set()
+        status = status or ("FINISHED" if error is None else
+                            "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+        for run in self._groups.values():
+            if run not in self._closed:
+                self.client.set_terminated(run, status if status != "FINISHED" else "FAILED")
+        if self.parent_done:
+            return
         if error is not None:
             self.client.log_text(self.parent_id, "".join(traceback.format_exception(error)), "error.txt")
         if self.owns_parent:
-            status = "FINISHED" if error is None else (
-                "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
             self.client.set_terminated(self.parent_id, status)
 
     def run_url(self) -> str:

@@ -94,7 +94,8 @@ def _stop_group(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
 
 
 @contextlib.contextmanager
-def mlflow_server(tmp_path: Path, *, startup_timeout_s: float = 90.0) -> Iterator[str]:
+def mlflow_server(tmp_path: Path, *, startup_timeout_s: float = 90.0, port: int | None = None
+                  ) -> Iterator[str]:
     """Run `mlflow server` on a free port with its store under `tmp_path`; yield its base URL.
 
     Backend: `sqlite:///<tmp_path>/mlflow.db`; artifacts are proxied by the server (`--serve-artifacts`, the
@@ -104,7 +105,7 @@ def mlflow_server(tmp_path: Path, *, startup_timeout_s: float = 90.0) -> Iterato
     """
     tmp_path = Path(tmp_path).resolve()
     tmp_path.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()  # a given port restarts "the same server" on the same store
     url = f"http://127.0.0.1:{port}"
     cmd = [
         sys.executable, "-m", "mlflow", "server",

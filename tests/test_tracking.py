@@ -131,9 +131,10 @@ def test_table_artifacts_and_compare_from_mlflow_alone(tracked: dict) -> None:
     assert {f"ablation/ablation.{x}" for x in ("md", "parquet", "png", "csv", "html")} <= arts
     assert "ablation_table.json" in {a.path for a in client.list_artifacts(out.parent_run)}
     rebuilt = compare(uri, out.parent_run)
-    assert rebuilt.to_markdown() == out.table.to_markdown()
+    assert rebuilt.notes == ["broken / es: 1 of 2 seeds finished"]  # the failed seed is said, not hidden
+    assert rebuilt.to_markdown() == out.table.to_markdown() + "\n> broken / es: 1 of 2 seeds finished\n"
     by_name = compare(uri, "demo-transadv")  # the experiment name: its newest parent run
-    assert by_name.to_markdown() == out.table.to_markdown()
+    assert by_name.to_markdown() == rebuilt.to_markdown()
     groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
     only = compare(uri, runs=[groups["TransAdv"].info.run_id])
     assert list(only.to_frame().index) == ["TransAdv"]

@@ -139,7 +139,11 @@ class Corpus:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         meta = {b"xner.name": self.name.encode(), b"xner.lang": self.lang.encode()}
         try:
-            pq.write_table(self.table.replace_schema_metadata(meta), tmp)
+            # one chunk per column and the canonical list field names ("item"; parquet reads them back
+            # as "element"): the same rows always give the same bytes, whatever their history
+            table = self.table.combine_chunks().cast(SCHEMA) if self.table.schema.names == SCHEMA.names \
+                else self.table.combine_chunks()
+            pq.write_table(table.replace_schema_metadata(meta), tmp)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

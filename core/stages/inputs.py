@@ -44,5 +44,5 @@ def run_translate(ctx: StageContext) -> dict[str, Any]:
     for name, corpus in sets.items():
         corpus.to_parquet(ctx.out / f"{name}.parquet")
     (ctx.out / "order.json").write_text(json.dumps(sets.order))
-    (ctx.out / "metadata.json").write_text(json.dumps(sets.metadata, indent=1, default=str))
+    (ctx.out / "metadata.json").write_text(json.dumps(sets.metadata, indent=1, default=str, sort_keys=True))
     return {"sentences": {k: len(v) for k, v in sets.items()}}
