@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = ("bench_metrics", "bench_viterbi", "bench_batching", "bench_translate", "bench_sharing", "bench_store")
+NAMES = ("bench_metrics", "bench_viterbi", "bench_batching", "bench_translate", "bench_sharing",
+         "bench_store")
 
 
 def main() -> int:
