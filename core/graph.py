@@ -273,3 +273,43 @@ def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:
         raise ConfigError(
             f"discriminators: {', '.join(unused)} configured, but method {cfg.method!r} never trains "
             f"{'it' if len(unused) == 1 else 'them'} in this graph; remove the entry (`name: null`)")
+
+
+def unread_settings(cfg: ExperimentConfig, nodes: list[Node]) -> tuple[str, ...]:
+    """Dotted prefixes of the settings that this graph never reads, so that the params logged to
+    MLflow are the ones that made the result (an mBERT-ft run has no translation strategy, a tiny
+    encoder no hub path)."""
+    stages = {n.stage for n in nodes}
+    discs = {d for n in nodes for d in n.params.get("discriminators", {})}
+    weights = {k for n in nodes if n.stage == "pseudo_label" for k in n.params["weights"]}
+    combines = {n.params["combine"] for n in nodes if n.stage == "pseudo_label"}
+    out = ["search", "variants", "encoder.path" if cfg.encoder.name == "tiny" else "encoder.tiny"]
+    if "translate" not in stages:
+        out.append("translation")
+    elif cfg.translation.strategy == "lexicon-word":
+        out.append("translation.mt")
+    else:
+        out.append("translation.dictionary")
+    if "pseudo_label" not in stages:
+        out.append("pseudo_label")
+    elif "best-of-seeds" not in combines:
+        out.append("pseudo_label.confidence")
+    if len({n.seed for n in nodes if n.stage == "source"}) <= 1:
+        out.append("pseudo_label.ensemble_size")  # only an ensemble of seeds reads it
+    if "select" not in stages:
+        out.append("selection")
+    if not weights & set(cfg.teachers):
+        out.append("teachers")
+    if "distill" not in stages:
+        out += ["train.distill_epochs", "train.lr_distill", "train.kd_loss"]
+    if "teacher" not in stages:
+        out.append("train.teacher_epochs")
+    if not discs:
+        out += ["discriminators", "train.lr_generator", "train.lr_discriminator", "train.adversarial_batches",
+                "train.adversarial_reduction", "train.discriminator_weight_decay"]
+    return tuple(dict.fromkeys(out))
+
+
+def read_params(flat: Mapping[str, Any], unread: tuple[str, ...]) -> dict[str, Any]:
+    """`flat` (dotted keys) without the settings under any `unread` prefix."""
+    return {k: v for k, v in flat.items() if not any(k == p or k.startswith(p + ".") for p in unread)}

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from xner.core.config import ExperimentConfig, flatten, to_yaml
 from xner.core.data.cache import file_sha256
 from xner.core.errors import ConfigError
+from xner.core.graph import read_params, unread_settings
 from xner.core.pipeline import Node, topological
 from xner.core.runner import row_name
 
@@ -223,11 +224,16 @@ class MlflowTracker:
                                   {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
                                    "seed": "all", TARGET: f"{row}|{lang}"}, reuse_open=True)
             if not done:
-                self._log(run, params={**flatten(cfg), "language": lang})
+                self._log(run, params={**self._params(exp, variant, lang), "language": lang})
             else:
                 self._closed.add(run)
             self._groups[(variant, lang)] = run
         return self._groups[(variant, lang)]
+
+    def _params(self, exp: Experiment, variant: str, lang: str) -> dict[str, Any]:
+        """The variant's resolved config, less what its graph never reads (params tell the truth)."""
+        nodes = topological([t.node for t in exp.targets if t.variant == variant and t.lang == lang])
+        return read_params(flatten(exp.configs[variant]), unread_settings(exp.configs[variant], nodes))
 
     # -- runner.Hooks ---------------------------------------------------------------------------
     def target_done(self, exp: Experiment, outcome: Outcome) -> None:
@@ -258,7 +264,8 @@ class MlflowTracker:
                 evaluate_dir = store.path(node.stage, node.key)
         if outcome.ok:
             metrics += [(k, v, 0) for k, v in _finite(outcome.result).items()]
-        self._log(run, params={**flatten(cfg), "language": t.lang, "seed": t.seed}, metrics=metrics)
+        self._log(run, params={**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed},
+                  metrics=metrics)
         with tempfile.TemporaryDirectory() as tmp:
             resolved = Path(tmp) / "config.yaml"
             resolved.write_text(f"# variant {t.variant}, language {t.lang}, seed {t.seed}\n{to_yaml(cfg)}")
