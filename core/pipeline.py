@@ -20,6 +20,7 @@ from typing import Any
 
 from xner.core.data.cache import file_sha256
 from xner.core.fingerprint import code_version
+from xner.core.locks import claim
 from xner.core.store import Store, content_digest
 
 log = logging.getLogger(__name__)
@@ -222,36 +223,18 @@ def _stale(node: Node, store: Store) -> bool:
     return False
 
 
-def execute(
-    targets: Iterable[Node],
-    store: Store,
-    stages: Mapping[str, StageFn],
-    services: Any = None,
-    on_done: Callable[[Node, dict[str, Any], bool], None] | None = None,
-    on_start: Callable[[Node], None] | None = None,
-    reuse_other_code: bool = False,
-) -> RunSummary:
-    """Run every node that is not in the store, upstream first; a finished node is never redone.
-
-    `on_done(node, manifest, was_cached)` is called for every node, cached or not, so a tracker can give
-    each run its stage metrics even when they came from the cache. `reuse_other_code` serves a node
-    that the store holds as trained by other code (same config, seed, inputs and data) instead of
-    retraining it; its manifest records `adopted_from`.
-    """
-    summary = RunSummary()
-    t0 = time.perf_counter()
-    for node in topological(targets):
-        old = None if store.has(node.stage, node.key) or not reuse_other_code else \
-            store.other_code(node.stage, node.base_key)
-        if old is not None:
-            store.adopt(node.stage, node.key, old, node.code_version)
-        if store.has(node.stage, node.key) and not _stale(node, store):
-            summary.cached.append(node)
-            if on_done:
-                on_done(node, store.manifest(node.stage, node.key), True)
-            continue
-        if node.stage not in stages:
-            raise KeyError(f"no stage function for {node.stage!r}; known: {', '.join(sorted(stages))}")
+def build(node: Node, store: Store, stages: Mapping[str, StageFn], services: Any = None,
+          on_start: Callable[[Node], None] | None = None) -> dict[str, Any] | None:
+    """Build one node whose inputs are in the store, under its claim: the new manifest, or None
+    when another worker published the node while this one waited for its claim."""
+    if node.stage not in stages:
+        raise KeyError(f"no stage function for {node.stage!r}; known: {', '.join(sorted(stages))}")
+    lock = claim(store.lock_path(node.stage, node.key), lambda: store.has(node.stage, node.key),
+                 on_wait=lambda who: log.info("waiting for %s (%s): %s:%s is building it", node.name,
+                                              node.key, who.get("host"), who.get("pid")))
+    if lock is None:
+        return None
+    with lock:
         tmp = store.begin(node.stage, node.key)
         if on_start:
             on_start(node)
@@ -282,8 +265,42 @@ def execute(
             "result": result,
         }
         store.commit(node.stage, node.key, tmp, manifest)
-        summary.ran.append(node)
+        return store.manifest(node.stage, node.key)
+
+
+def cached(node: Node, store: Store, reuse_other_code: bool = False) -> bool:
+    """Whether the store serves `node` (adopting a copy trained by other code when asked to)."""
+    old = None if store.has(node.stage, node.key) or not reuse_other_code else \
+        store.other_code(node.stage, node.base_key)
+    if old is not None:
+        store.adopt(node.stage, node.key, old, node.code_version)
+    return store.has(node.stage, node.key) and not _stale(node, store)
+
+
+def execute(
+    targets: Iterable[Node],
+    store: Store,
+    stages: Mapping[str, StageFn],
+    services: Any = None,
+    on_done: Callable[[Node, dict[str, Any], bool], None] | None = None,
+    on_start: Callable[[Node], None] | None = None,
+    reuse_other_code: bool = False,
+) -> RunSummary:
+    """Run every node that is not in the store, upstream first; a finished node is never redone, and
+    a node another worker is building is waited for, not built twice.
+
+    `on_done(node, manifest, was_cached)` is called for every node, cached or not, so a tracker can give
+    each run its stage metrics even when they came from the cache. `reuse_other_code` serves a node
+    that the store holds as trained by other code (same config, seed, inputs and data) instead of
+    retraining it; its manifest records `adopted_from`.
+    """
+    summary = RunSummary()
+    t0 = time.perf_counter()
+    for node in topological(targets):
+        manifest = None if cached(node, store, reuse_other_code) else \
+            build(node, store, stages, services, on_start)
+        (summary.cached if manifest is None else summary.ran).append(node)
         if on_done:
-            on_done(node, manifest, False)
+            on_done(node, manifest or store.manifest(node.stage, node.key), manifest is None)
     summary.seconds = time.perf_counter() - t0
     return summary

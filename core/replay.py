@@ -38,7 +38,7 @@ def journals(experiment: str | Path, store: str | Path, include_tracked: bool = 
 
 
 def _still_running(j: Journal) -> bool:
-    from xner.core.tracking import process_alive
+    from xner.core.locks import process_alive
 
     rec = j.record
     return (rec["status"] == "running" and rec["host"] == socket.gethostname()

@@ -17,16 +17,20 @@ caught only by `verify` — the price of never hashing gigabytes of checkpoints 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import secrets
 import shutil
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from xner.core.locks import dead_owner, owner
 
 log = logging.getLogger(__name__)
 
@@ -192,11 +196,15 @@ class Store:
         return out
 
     # -- writing ------------------------------------------------------------------------------------
+    def lock_path(self, stage: str, key: str) -> Path:
+        return self.root / stage / f".{key}.lock"
+
     def begin(self, stage: str, key: str) -> Path:
-        """A fresh private directory to build the node in."""
-        tmp = self.root / stage / f".{key}.tmp-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        """A fresh private directory to build the node in. The caller holds the node's claim, so any
+        other partial directory of this node is a dead worker's (on any host) and goes."""
+        for old in (self.root / stage).glob(f".{key}.tmp-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        tmp = self.root / stage / f".{key}.tmp-{socket.gethostname()}-{os.getpid()}"
         tmp.mkdir(parents=True)
         return tmp
 
@@ -252,8 +260,20 @@ class Store:
         shutil.rmtree(tmp, ignore_errors=True)
 
     def _sweep(self) -> None:
+        """Partial nodes of dead processes of this host (another host's are removed by whoever
+        takes over their claim: only it can tell that their owner is dead)."""
+        prefix = f"tmp-{socket.gethostname()}-"
         for tmp in self.root.glob("*/.*.tmp-*"):
-            pid = int(tmp.name.rsplit("-", 1)[-1]) if tmp.name.rsplit("-", 1)[-1].isdigit() else -1
-            if pid != os.getpid() and not _pid_alive(pid):
+            tail = tmp.name.split(".tmp-", 1)[-1]
+            pid = tail.rsplit("-", 1)[-1]
+            if f"tmp-{tail}".startswith(prefix) and pid.isdigit() and int(pid) != os.getpid() \
+                    and not _pid_alive(int(pid)):
                 log.info("removing partial node left by a dead run: %s", tmp)
                 shutil.rmtree(tmp, ignore_errors=True)
+        here = socket.gethostname()
+        for lock in self.root.glob("*/.*.lock"):
+            info = owner(lock)
+            if info and info.get("host") == here and dead_owner(lock, info):
+                log.info("removing the claim of a dead run: %s", lock)
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xner.core.errors import ConfigError
+from xner.core.locks import process_alive
 
 if TYPE_CHECKING:
     from xner.core.runner import Experiment, Outcome
@@ -171,7 +172,6 @@ def mark_orphans(tracker: MlflowTracker) -> list[str]:
         PID,
         PID_START,
         ROOT,
-        process_alive,
     )
 
     client, here, now = tracker.client, socket.gethostname(), time.time()

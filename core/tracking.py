@@ -35,6 +35,7 @@ from xner.core.config import ExperimentConfig, flatten, to_yaml
 from xner.core.data.cache import file_sha256
 from xner.core.errors import ConfigError
 from xner.core.graph import read_params, unread_settings
+from xner.core.locks import process_start
 from xner.core.pipeline import Node, topological
 from xner.core.runner import row_name
 
@@ -52,25 +53,6 @@ HEARTBEAT_S = 60.0  # how often a live command stamps its parent run
 ORPHAN_AFTER_S = 900.0  # a parent from another host with no heartbeat for this long is dead
 TERMINAL = ("FINISHED", "FAILED", "KILLED")
 _BATCH = 100  # mlflow's per-request limit on params and metrics
-
-
-def process_start(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux), so a reused pid is not mistaken
-    for the process that created a run; empty where /proc is not there."""
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-def process_alive(pid: int, start: str) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not start or process_start(pid) == start
 
 
 def resolve_tracking_uri(cli_uri: str | None = None, config_uri: str | None = None) -> str:
