@@ -80,7 +80,8 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
             *, ablate: bool = False, device: str = "auto", track: bool = True,
             tracking_uri: str | None = None, metric: str = "test_f1", command: str = "run",
             fail_fast: bool = False, only_seeds: Sequence[int] | None = None,
-            reuse_other_code: bool = False) -> Outcome:
+            reuse_other_code: bool = False, executor: str | None = None, ray_address: str | None = None
+            ) -> Outcome:
     """Build and check everything first (configs, inputs, the tracking URI), so that a mistake fails
     before training; then run with one journal in the store and one parent run in MLflow."""
     from xner.core.track import Journal, Recorder, check_tracking, mark_orphans
@@ -127,7 +128,8 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
         recorder.guard("start", start)
     error: BaseException | None = None
     try:
-        summary, results = runner.run(exp, hooks=recorder, fail_fast=fail_fast)
+        summary, results = runner.run(exp, hooks=recorder, fail_fast=fail_fast, executor=executor,
+                                      ray_address=ray_address)
         table = make_table(exp, results, metric, ablate)
         journal.set(summary={"ran": len(summary.ran), "cached": len(summary.cached), "naive": plan.naive,
                              "seconds": summary.seconds, "training": trained, "naive_training": naive},

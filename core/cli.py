@@ -95,7 +95,8 @@ def _cmd_run(args: argparse.Namespace, ablate: bool = False) -> int:
     out = ab.execute(args.experiment, args.set, args.variant, ablate=ablate, device=args.device,
                      track=not args.no_track, tracking_uri=args.tracking_uri, metric=args.metric,
                      command="ablate" if ablate else "run", fail_fast=args.fail_fast, only_seeds=args.seed,
-                     reuse_other_code=args.reuse_other_code)
+                     reuse_other_code=args.reuse_other_code, executor=args.executor,
+                     ray_address=args.ray_address)
     sys.stdout.write(ab.report(out, args.tracking_uri) + "\n")
     failed = any("error" in r for rows in out.results.values() for r in rows)
     return 1 if failed else 0
@@ -276,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-track", action="store_true", help="do not log to MLflow")
             p.add_argument("--metric", default="test_f1", help="table metric (with several variants)")
             p.add_argument("--fail-fast", action="store_true", help="stop at the first failed seed")
+            p.add_argument("--executor", choices=("local", "ray"), default=None,
+                           help="default: execution.executor (local); ray: every missing node a Ray task")
+            p.add_argument("--ray-address", default=None,
+                           help="join a Ray cluster ('auto', ray://host:10001); default: a local one")
             p.add_argument("--seed", type=int, action="append", default=None,
                            help="run only this seed's targets (repeatable); AdvPicker still trains its "
                                 "whole ensemble")

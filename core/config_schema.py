@@ -270,6 +270,23 @@ class TrainConfig(Section):
         return self
 
 
+class StageResources(Section):
+    cpus: float = Field(1, gt=0, description="CPUs of one task; torch uses this many threads")
+    gpus: float | None = Field(None, ge=0, description="GPUs of one task; None: 1 for training and "
+                               "labelling stages where the cluster has GPUs, else 0")
+
+
+class ExecutionConfig(Section):
+    """Where the stage graph runs; none of it changes a result, so none of it is in a node key."""
+
+    executor: Literal["local", "ray"] = Field("local", description="local: this process, node after "
+                                              "node; ray: every missing node a Ray task")
+    ray_address: str | None = Field(None, description="None: start a local Ray cluster (the whole "
+                                    "machine); 'auto' or ray://host:10001: join one")
+    max_retries: int = Field(2, ge=0, description="Ray: re-runs of a task whose worker died")
+    resources: dict[str, StageResources] = Field({}, description="per stage name, e.g. source: {gpus: 1}")
+
+
 class TrackingConfig(Section):
     uri: str | None = Field(None, description="MLflow tracking URI; None: sqlite:///mlflow.db")
     experiment: str | None = Field(None, description="MLflow experiment; None: the config's name")
@@ -323,6 +340,7 @@ class ExperimentConfig(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
     store: str = Field(".xner/store", description="stage cache, relative to the working directory")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
     variants: dict[str, dict[str, Any]] = Field({}, description="name -> {dotted.path: value}")
 

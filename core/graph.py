@@ -283,7 +283,8 @@ def unread_settings(cfg: ExperimentConfig, nodes: list[Node]) -> tuple[str, ...]
     discs = {d for n in nodes for d in n.params.get("discriminators", {})}
     weights = {k for n in nodes if n.stage == "pseudo_label" for k in n.params["weights"]}
     combines = {n.params["combine"] for n in nodes if n.stage == "pseudo_label"}
-    out = ["search", "variants", "encoder.path" if cfg.encoder.name == "tiny" else "encoder.tiny"]
+    out = ["search", "variants", "execution",  # how and where, never what: no result depends on them
+           "encoder.path" if cfg.encoder.name == "tiny" else "encoder.tiny"]
     if "translate" not in stages:
         out.append("translation")
     elif cfg.translation.strategy == "lexicon-word":

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -265,6 +267,11 @@ def build(node: Node, store: Store, stages: Mapping[str, StageFn], services: Any
             "result": result,
         }
         store.commit(node.stage, node.key, tmp, manifest)
+        audit = os.environ.get("XNER_BUILD_LOG")  # one line per build: audits exactly-once on a cluster
+        if audit:
+            with open(audit, "a") as f:
+                gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "-") or "-"
+                f.write(f"{node.stage} {node.key} {socket.gethostname()} {os.getpid()} gpus={gpus}\n")
         return store.manifest(node.stage, node.key)
 
 

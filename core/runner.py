@@ -129,29 +129,79 @@ class Hooks(Protocol):
     def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None: ...
 
 
-def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False
-        ) -> tuple[RunSummary, Results]:
-    """Run every target's missing nodes, one (variant, language, seed) at a time.
+class Collector:
+    """Outcomes as they arrive, in any order (the local executor's grid order, Ray's completion
+    order): totals, one results row per seed, hooks per seed and per finished group."""
+
+    def __init__(self, exp: Experiment, hooks: Hooks | None) -> None:
+        self.exp, self.hooks = exp, hooks
+        self.total = RunSummary()
+        self.results: Results = {}
+        self.groups: dict[tuple[str, str], list[Outcome]] = {}
+        self.sizes = Counter((t.variant, t.lang) for t in exp.targets)
+        self.started = time.perf_counter()
+
+    def add(self, out: Outcome) -> None:
+        t = out.target
+        seen = {n.key for n in (*self.total.ran, *self.total.cached)}
+        self.total.ran += [n for n in out.ran if n.key not in seen]
+        self.total.cached += [n for n in out.cached if n.key not in seen]  # each shared node once
+        self.results.setdefault((t.variant, t.lang), []).append(result_row(out))
+        group = self.groups.setdefault((t.variant, t.lang), [])
+        group.append(out)
+        if out.error is not None:
+            first = out.error.splitlines()[0] if out.error else ""
+            log.error("%s [%s] %s seed %s failed: %s", self.exp.configs[t.variant].name, t.variant, t.lang,
+                      t.seed, first)
+        if self.hooks:
+            self.hooks.target_done(self.exp, out)
+            if len(group) == self.sizes[(t.variant, t.lang)]:
+                self.hooks.group_done(self.exp, t.variant, t.lang, sorted(group, key=lambda o: o.target.seed))
+
+    def finish(self) -> tuple[RunSummary, Results]:
+        self.total.seconds = time.perf_counter() - self.started
+        order = {(t.variant, t.lang): i for i, t in reversed(list(enumerate(self.exp.targets)))}
+        results = {k: sorted(v, key=lambda r: r["seed"])
+                   for k, v in sorted(self.results.items(), key=lambda kv: order[kv[0]])}
+        return self.total, results
+
+
+def services_for(exp: Experiment, device: torch.device | None = None) -> Any:
+    from xner.core.stages.services import Services
+
+    cfg0 = next(iter(exp.configs.values()))
+    return Services(cache_dir=Path(cfg0.store).parent / "cache", device=device or exp.device)
+
+
+def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, executor: str | None = None,
+        ray_address: str | None = None) -> tuple[RunSummary, Results]:
+    """Run every target's missing nodes on the chosen executor (`--executor`, else the experiment's
+    `execution.executor`): `local`, one (variant, language, seed) at a time in this process, or
+    `ray`, every missing node a Ray task (core/ray_executor.py).
 
     A failing seed does not stop the others: its row gets NaN metrics (a table shows it as missing,
     never as 0), its error goes to `hooks`, and every later target that needs the failed node fails
     at once instead of retraining it. `fail_fast` re-raises the first failure instead.
     """
-    from xner.core.stages import STAGES
-    from xner.core.stages.services import Services
+    execution = next(iter(exp.configs.values())).execution
+    collector = Collector(exp, hooks)
+    if (executor or execution.executor) == "ray":
+        from xner.core.ray_executor import run_ray
 
-    cfg0 = next(iter(exp.configs.values()))
+        run_ray(exp, collector, fail_fast, ray_address or execution.ray_address, execution)
+        return collector.finish()
+    run_local(exp, collector, fail_fast)
+    return collector.finish()
+
+
+def run_local(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
+    from xner.core.stages import STAGES
+
     store = exp.store
-    dev = exp.device
-    if dev.type == "cuda":
+    if exp.device.type == "cuda":
         enable_tf32()
-    services = Services(cache_dir=Path(cfg0.store).parent / "cache", device=dev)
-    total = RunSummary()
+    services = services_for(exp)
     failed: dict[str, str] = {}  # node key -> error text
-    results: Results = {}
-    groups: dict[tuple[str, str], list[Outcome]] = {}
-    sizes = Counter((t.variant, t.lang) for t in exp.targets)
-    started = time.perf_counter()
     bar = tqdm(total=plan(exp).to_run, desc="nodes", unit="node", disable=None)
     for t in exp.targets:
         out = Outcome(t)
@@ -172,21 +222,8 @@ def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False
                 text = "".join(traceback.format_exception(exc.__cause__ or exc))
                 failed[exc.node.key] = text
                 out.error = f"{exc}\n{text}"
-                log.error("%s [%s] %s seed %s failed in %s: %s", exp.configs[t.variant].name, t.variant,
-                          t.lang, t.seed, exc.node.name, exc.__cause__)
-        total.ran += out.ran
-        seen = {n.key for n in (*total.ran, *total.cached)}
-        total.cached += [n for n in out.cached if n.key not in seen]  # each shared node counted once
-        results.setdefault((t.variant, t.lang), []).append(result_row(out))
-        group = groups.setdefault((t.variant, t.lang), [])
-        group.append(out)
-        if hooks:
-            hooks.target_done(exp, out)
-            if len(group) == sizes[(t.variant, t.lang)]:
-                hooks.group_done(exp, t.variant, t.lang, group)
+        collector.add(out)
     bar.close()
-    total.seconds = time.perf_counter() - started
-    return total, results
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:

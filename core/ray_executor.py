@@ -1,0 +1,157 @@
+"""The `ray` executor: every node missing from the store is a Ray task that depends on its upstream
+nodes' tasks, so independent seeds, variants and languages run at the same time on every CPU and GPU
+of a box or a cluster. Ray is the only scheduler: this module submits, waits and collects.
+
+* Training and labelling stages ask for one GPU where the cluster has GPUs, CPUs otherwise; cheap
+  stages (encoder, translate, select) one CPU. `execution.resources.<stage>` overrides either.
+* A task pins torch's threads to the CPUs Ray gave it and uses the GPU Ray gave it, if any.
+* A task builds its node under the node's store claim (core/locks.py), so a retried task, a second
+  driver or a hand-started `xner run` on the same store never builds a node twice.
+* A task whose worker dies is retried by Ray (`execution.max_retries`); a stage that raises fails
+  its seeds (and what needs it) and the grid goes on, as locally.
+* The driver hands each target to the tracker as soon as its last node is done, and logs progress
+  (done / running / queued, and where each node ran) at a fixed interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xner.core.pipeline import Node, cached, topological
+
+if TYPE_CHECKING:
+    from xner.core.config_schema import ExecutionConfig
+    from xner.core.runner import Collector, Experiment
+
+log = logging.getLogger(__name__)
+
+HEAVY = ("source", "teacher", "pseudo_label", "distill", "evaluate")  # a GPU where there is one
+PROGRESS_S = 10.0
+_TASK: Any = None
+
+
+def task_options(stage: str, has_gpu: bool, execution: ExecutionConfig) -> dict[str, float]:
+    spec = execution.resources.get(stage)
+    cpus = spec.cpus if spec else 1.0
+    gpus = spec.gpus if spec and spec.gpus is not None else (1.0 if has_gpu and stage in HEAVY else 0.0)
+    return {"num_cpus": cpus, "num_gpus": gpus}
+
+
+def _build_node(node: Node, root: str, cache_dir: str, *upstream: dict[str, Any]) -> dict[str, Any]:
+    """Body of a Ray task: build `node` (inputs already in the store), or say why not."""
+    import ray
+    import torch
+
+    import xner.registry  # noqa: F401  (components the stages look up by name)
+    from xner.core.pipeline import StageFailed, build
+    from xner.core.stages import STAGES
+    from xner.core.stages.services import Services
+    from xner.core.store import Store
+
+    where = {"host": socket.gethostname(), "pid": os.getpid(), "name": node.name}
+    failed = next((u for u in upstream if u.get("error")), None)
+    if failed is not None:
+        return {**where, "upstream": True,
+                "error": f"upstream node {failed['name']} failed:\n{failed['error']}"}
+    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
+    torch.set_num_threads(max(1, int(cpus)))
+    gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()  # a fake GPU resource runs on the CPU
+    device = torch.device("cuda" if gpu else "cpu")
+    started = time.perf_counter()
+    try:
+        manifest = build(node, Store(root), STAGES, Services(cache_dir=Path(cache_dir), device=device))
+    except StageFailed as exc:
+        text = "".join(traceback.format_exception(exc.__cause__ or exc))
+        return {**where, "error": f"{exc}\n{text}"}
+    return {**where, "built": manifest is not None, "seconds": round(time.perf_counter() - started, 2),
+            "device": str(device)}
+
+
+def _remote() -> Any:
+    global _TASK
+    if _TASK is None:
+        import ray
+
+        _TASK = ray.remote(_build_node)
+    return _TASK
+
+
+def connect(address: str | None) -> None:
+    """Join `address` ('auto', ray://host:10001) or start a local cluster over the whole machine."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    ray.init(address=address, include_dashboard=False, log_to_driver=True,
+             runtime_env={"env_vars": {"PYTHONUNBUFFERED": "1"}})
+    log.info("ray: %s", {k: v for k, v in ray.cluster_resources().items() if k in ("CPU", "GPU", "memory")})
+
+
+def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str | None,
+            execution: ExecutionConfig) -> None:
+    import ray
+
+    from xner.core.runner import Outcome, services_for
+
+    connect(address)
+    has_gpu = ray.cluster_resources().get("GPU", 0) > 0
+    store = exp.store
+    cache_dir = str(services_for(exp).cache_dir)
+    refs: dict[str, Any] = {}
+    for n in topological([t.node for t in exp.targets]):
+        if cached(n, store, exp.reuse_other_code):
+            continue
+        ups = [refs[u.key] for u in n.inputs.values() if u.key in refs]
+        opts = task_options(n.stage, has_gpu, execution)
+        task = _remote().options(**opts, max_retries=execution.max_retries, retry_exceptions=False,
+                                 name=f"{n.name}[{n.lang},s{n.seed}]")
+        refs[n.key] = task.remote(n, str(store.root), cache_dir, *ups)
+    log.info("ray: %d nodes submitted (%d cached)", len(refs),
+             len(topological([t.node for t in exp.targets])) - len(refs))
+    pending = {ref: key for key, ref in refs.items()}
+    done: dict[str, dict[str, Any]] = {}
+    waiting = list(exp.targets)
+    credited: set[str] = set()  # a node built here counts as run by the first target that needs it
+    last = time.monotonic()
+    while pending or waiting:
+        if pending:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=PROGRESS_S)
+            for ref in ready:
+                key = pending.pop(ref)
+                try:
+                    done[key] = ray.get(ref)
+                except Exception as exc:  # the worker died more often than max_retries allows
+                    done[key] = {"name": key, "error": f"ray task failed: {type(exc).__name__}: {exc}"}
+                info = done[key]
+                if info.get("error") and not info.get("upstream"):
+                    if fail_fast:
+                        raise RuntimeError(info["error"])
+                    log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
+                elif info.get("built"):
+                    log.info("node %s built on %s (pid %s, %s) in %ss", info["name"], info["host"],
+                             info["pid"], info["device"], info["seconds"])
+        if time.monotonic() - last > PROGRESS_S:
+            last = time.monotonic()
+            log.info("ray: %d of %d nodes done, %d running or queued", len(done), len(refs), len(pending))
+        for t in list(waiting):
+            keys = [n.key for n in topological([t.node])]
+            if any(k in refs and k not in done for k in keys):
+                continue
+            waiting.remove(t)
+            nodes = {n.key: n for n in topological([t.node])}
+            out = Outcome(t)
+            out.ran = [nodes[k] for k in keys if done.get(k, {}).get("built") and k not in credited]
+            credited.update(n.key for n in out.ran)
+            out.cached = [nodes[k] for k in keys if nodes[k] not in out.ran]
+            errors = [done[k]["error"] for k in keys if done.get(k, {}).get("error")]
+            if errors:
+                out.error = errors[0]
+            else:
+                out.result = store.manifest(t.node.stage, t.node.key)["result"]
+            collector.add(out)

@@ -1,0 +1,111 @@
+"""The `ray` executor: the same bits as `local`, each node built once on a multi-node cluster whose
+nodes declare (fake) GPUs, and a task whose worker is killed is retried with nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from demo_experiment import TINY, tiny_experiment
+
+from xner.core import runner
+from xner.core.config_schema import ExecutionConfig
+from xner.core.ray_executor import task_options
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+GRID = [*TINY[1:], "seeds=[1,2]"]
+VARIANT = "  w/o Θorder: {teachers.order.weight: 0}\n"
+
+
+@pytest.fixture
+def audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "builds.log"
+    monkeypatch.setenv("XNER_BUILD_LOG", str(log))  # Ray workers inherit the driver's environment
+    yield log
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+def _grid(tmp_path: Path, store: str) -> runner.Experiment:
+    exp = tiny_experiment(tmp_path, "", VARIANT)
+    return runner.build(exp, [*GRID, f"store={tmp_path / store}"], variants=["w/o Θorder"])
+
+
+def _builds(log: Path) -> Counter:
+    return Counter(line.split()[1] for line in log.read_text().splitlines())
+
+
+def test_task_resources_follow_the_cluster() -> None:
+    ex = ExecutionConfig()
+    assert task_options("source", True, ex) == {"num_cpus": 1.0, "num_gpus": 1.0}
+    assert task_options("source", False, ex) == {"num_cpus": 1.0, "num_gpus": 0.0}
+    assert task_options("select", True, ex) == {"num_cpus": 1.0, "num_gpus": 0.0}
+    custom = ExecutionConfig(resources={"source": {"cpus": 4, "gpus": 0.5}})
+    assert task_options("source", True, custom) == {"num_cpus": 4.0, "num_gpus": 0.5}
+
+
+def test_ray_gives_the_bits_of_local_and_builds_each_node_once(tmp_path: Path, audit: Path) -> None:
+    local = _grid(tmp_path, "local-store")
+    _, expected = runner.run(local)
+    ray.init(num_cpus=2, include_dashboard=False)
+    on_ray = _grid(tmp_path, "ray-store")
+    audit.unlink()
+    summary, got = runner.run(on_ray, executor="ray")
+    assert got == expected  # every metric of every seed, bit for bit, in the same order
+    builds = _builds(audit)
+    assert set(builds.values()) == {1} and len(builds) == len(summary.ran) == 26
+
+
+def test_fake_gpu_cluster_schedules_heavy_stages_on_gpus_once(tmp_path: Path, audit: Path) -> None:
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "num_gpus": 1})
+    cluster.add_node(num_cpus=2, num_gpus=1)
+    try:
+        ray.init(address=cluster.address)
+        assert ray.cluster_resources()["GPU"] == 2
+        _, results = runner.run(_grid(tmp_path, "store"), executor="ray")
+        assert all(not any("error" in r for r in rows) for rows in results.values())
+        lines = [line.split() for line in audit.read_text().splitlines()]
+        assert Counter(parts[1] for parts in lines).most_common(1)[0][1] == 1  # each key once
+        heavy = {parts[-1] for parts in lines if parts[0] in ("source", "teacher", "distill")}
+        assert heavy <= {"gpus=0"} and heavy  # each training task held one (fake) GPU
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def test_a_killed_worker_is_retried_and_nothing_is_lost(tmp_path: Path, audit: Path) -> None:
+    ray.init(num_cpus=2, include_dashboard=False)
+    exp = _grid(tmp_path, "store")
+    killed: list[int] = []
+
+    def kill_first_source_builder() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for lock in (tmp_path / "store" / "source").glob(".*.lock"):
+                try:
+                    pid = int(json.loads(lock.read_text())["pid"])
+                except (OSError, ValueError, KeyError):
+                    continue
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_first_source_builder)
+    killer.start()
+    _, results = runner.run(exp, executor="ray")
+    killer.join()
+    assert killed, "no source node was seen building"
+    assert all(not any("error" in r for r in rows) for rows in results.values())
+    builds = _builds(audit)
+    assert set(builds.values()) == {1}  # the killed attempt committed nothing; its retry built it once
+    assert not list((tmp_path / "store").glob("*/.*.tmp-*"))
