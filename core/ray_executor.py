@@ -43,7 +43,8 @@ def task_options(stage: str, has_gpu: bool, execution: ExecutionConfig) -> dict[
     return {"num_cpus": cpus, "num_gpus": gpus}
 
 
-def _build_node(node: Node, root: str, cache_dir: str, *upstream: dict[str, Any]) -> dict[str, Any]:
+def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | None,
+                *upstream: dict[str, Any]) -> dict[str, Any]:
     """Body of a Ray task: build `node` (inputs already in the store), or say why not."""
     import ray
     import torch
@@ -63,14 +64,22 @@ def _build_node(node: Node, root: str, cache_dir: str, *upstream: dict[str, Any]
     torch.set_num_threads(max(1, int(cpus)))
     gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()  # a fake GPU resource runs on the CPU
     device = torch.device("cuda" if gpu else "cpu")
+    services = Services(cache_dir=Path(cache_dir), device=device)
+    if live is not None:  # the driver opened the seed run: its curves appear while this stage trains
+        from xner.core.tracking import epoch_logger
+
+        try:
+            services.on_epoch = epoch_logger(live["uri"], live["run"], live["prefix"])
+        except Exception as exc:
+            log.warning("no live metrics for %s: %s", node.name, exc)
     started = time.perf_counter()
     try:
-        manifest = build(node, Store(root), STAGES, Services(cache_dir=Path(cache_dir), device=device))
+        manifest = build(node, Store(root), STAGES, services)
     except StageFailed as exc:
         text = "".join(traceback.format_exception(exc.__cause__ or exc))
         return {**where, "error": f"{exc}\n{text}"}
     return {**where, "built": manifest is not None, "seconds": round(time.perf_counter() - started, 2),
-            "device": str(device)}
+            "device": str(device), "live": manifest is not None and services.on_epoch is not None}
 
 
 def _remote() -> Any:
@@ -98,8 +107,16 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
     import ray
 
     from xner.core.runner import Outcome, services_for
+    from xner.core.tracking import stage_key
 
     connect(address)
+    hooks = collector.hooks
+    first: dict[str, Any] = {}  # node key -> first target needing it: credited with it, gets its curves
+    for t in exp.targets:
+        for n in topological([t.node]):
+            first.setdefault(n.key, t)
+        if hooks is not None:
+            hooks.target_started(exp, t)
     has_gpu = ray.cluster_resources().get("GPU", 0) > 0
     store = exp.store
     cache_dir = str(services_for(exp).cache_dir)
@@ -111,13 +128,14 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
         opts = task_options(n.stage, has_gpu, execution)
         task = _remote().options(**opts, max_retries=execution.max_retries, retry_exceptions=False,
                                  name=f"{n.name}[{n.lang},s{n.seed}]")
-        refs[n.key] = task.remote(n, str(store.root), cache_dir, *ups)
+        spec = hooks.live_spec(first[n.key]) if hooks is not None else None
+        live = {**spec, "prefix": stage_key(n, first[n.key].seed)} if spec else None
+        refs[n.key] = task.remote(n, str(store.root), cache_dir, live, *ups)
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
     pending = {ref: key for key, ref in refs.items()}
     done: dict[str, dict[str, Any]] = {}
     waiting = list(exp.targets)
-    credited: set[str] = set()  # a node built here counts as run by the first target that needs it
     last = time.monotonic()
     while pending or waiting:
         if pending:
@@ -134,8 +152,9 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                         raise RuntimeError(info["error"])
                     log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
                 elif info.get("built"):
-                    log.info("node %s built on %s (pid %s, %s) in %ss", info["name"], info["host"],
-                             info["pid"], info["device"], info["seconds"])
+                    log.info("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
+                             info["pid"], info["device"], info["seconds"],
+                             ", curves live" if info["live"] else "")
         if time.monotonic() - last > PROGRESS_S:
             last = time.monotonic()
             log.info("ray: %d of %d nodes done, %d running or queued", len(done), len(refs), len(pending))
@@ -146,9 +165,9 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
             waiting.remove(t)
             nodes = {n.key: n for n in topological([t.node])}
             out = Outcome(t)
-            out.ran = [nodes[k] for k in keys if done.get(k, {}).get("built") and k not in credited]
-            credited.update(n.key for n in out.ran)
+            out.ran = [nodes[k] for k in keys if done.get(k, {}).get("built") and first[k] is t]
             out.cached = [nodes[k] for k in keys if nodes[k] not in out.ran]
+            out.live = {k for k in keys if done.get(k, {}).get("live") and first[k] is t}
             errors = [done[k]["error"] for k in keys if done.get(k, {}).get("error")]
             if errors:
                 out.error = errors[0]

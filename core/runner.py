@@ -108,6 +108,7 @@ class Outcome:
     cached: list[Node] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    live: set[str] = field(default_factory=set)  # node keys whose epochs a worker logged as they ran
 
     @property
     def ok(self) -> bool:
@@ -123,6 +124,13 @@ def result_row(out: Outcome) -> dict[str, Any]:
 
 class Hooks(Protocol):
     """What a tracker needs from a run; `core.tracking.MlflowTracker` implements it."""
+
+    def target_started(self, exp: Experiment, target: Target) -> None: ...
+
+    def epoch_done(self, exp: Experiment, target: Target, node: Node, epoch: int,
+                   metrics: dict[str, float]) -> None: ...
+
+    def live_spec(self, target: Target) -> dict[str, str] | None: ...
 
     def target_done(self, exp: Experiment, outcome: Outcome) -> None: ...
 
@@ -140,12 +148,13 @@ class Collector:
         self.groups: dict[tuple[str, str], list[Outcome]] = {}
         self.sizes = Counter((t.variant, t.lang) for t in exp.targets)
         self.started = time.perf_counter()
+        self._ran: dict[str, Node] = {}  # each shared node once: run if any target ran it
+        self._cached: dict[str, Node] = {}
 
     def add(self, out: Outcome) -> None:
         t = out.target
-        seen = {n.key for n in (*self.total.ran, *self.total.cached)}
-        self.total.ran += [n for n in out.ran if n.key not in seen]
-        self.total.cached += [n for n in out.cached if n.key not in seen]  # each shared node once
+        self._ran.update((n.key, n) for n in out.ran)
+        self._cached.update((n.key, n) for n in out.cached)
         self.results.setdefault((t.variant, t.lang), []).append(result_row(out))
         group = self.groups.setdefault((t.variant, t.lang), [])
         group.append(out)
@@ -160,6 +169,8 @@ class Collector:
 
     def finish(self) -> tuple[RunSummary, Results]:
         self.total.seconds = time.perf_counter() - self.started
+        self.total.ran = list(self._ran.values())
+        self.total.cached = [n for k, n in self._cached.items() if k not in self._ran]
         order = {(t.variant, t.lang): i for i, t in reversed(list(enumerate(self.exp.targets)))}
         results = {k: sorted(v, key=lambda r: r["seed"])
                    for k, v in sorted(self.results.items(), key=lambda kv: order[kv[0]])}
@@ -203,8 +214,13 @@ def run_local(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
     services = services_for(exp)
     failed: dict[str, str] = {}  # node key -> error text
     bar = tqdm(total=plan(exp).to_run, desc="nodes", unit="node", disable=None)
+    hooks = collector.hooks
     for t in exp.targets:
         out = Outcome(t)
+        if hooks is not None:  # the seed run exists while its stages train: live curves
+            hooks.target_started(exp, t)
+            services.on_epoch = lambda node, epoch, metrics, t=t: hooks.epoch_done(exp, t, node, epoch,
+                                                                                   metrics)
         broken = next((n for n in topological([t.node]) if n.key in failed), None)
         if broken is not None:
             out.error = f"upstream node {broken.name} failed:\n{failed[broken.key]}"

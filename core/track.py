@@ -33,7 +33,8 @@ from xner.core.errors import ConfigError
 from xner.core.locks import process_alive
 
 if TYPE_CHECKING:
-    from xner.core.runner import Experiment, Outcome
+    from xner.core.pipeline import Node
+    from xner.core.runner import Experiment, Outcome, Target
     from xner.core.tracking import MlflowTracker
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,10 @@ class Journal:
         self.save()
 
 
+def _ident(t: Target) -> tuple[str, str, int]:
+    return (t.variant, t.lang, t.seed)
+
+
 class Recorder:
     """The runner's hooks: the journal always, MLflow while it works."""
 
@@ -136,6 +141,7 @@ class Recorder:
         self.journal = journal
         self.tracker = tracker
         self.error: str | None = None  # why tracking stopped, if it did
+        self.runs: dict[tuple[str, str, int], str] = {}  # seed runs opened for targets still training
 
     def guard(self, what: str, fn: Any, *args: Any) -> None:
         """Run `fn`; its first failure switches tracking off for the rest of the command."""
@@ -153,8 +159,27 @@ class Recorder:
         if self.tracker is not None:
             self.guard(what, getattr(self.tracker, method), *args)
 
+    def target_started(self, exp: Experiment, target: Target) -> None:
+        if self.tracker is not None:
+            self.guard("seed run", lambda: self.runs.__setitem__(
+                _ident(target), self.tracker.target_started(exp, target)))  # type: ignore[union-attr]
+
+    def epoch_done(self, exp: Experiment, target: Target, node: Node, epoch: int,
+                   metrics: dict[str, float]) -> None:
+        from xner.core.tracking import stage_key
+
+        run = self.runs.get(_ident(target))
+        if run is not None:
+            self.track("epoch", "epoch_done", run, stage_key(node, target.seed), node.key, epoch, metrics)
+
+    def live_spec(self, target: Target) -> dict[str, str] | None:
+        """Where a worker process logs the epochs of a stage it trains for `target`."""
+        run = self.runs.get(_ident(target))
+        return {"uri": self.tracker.uri, "run": run} if run and self.tracker is not None else None
+
     def target_done(self, exp: Experiment, outcome: Outcome) -> None:
         self.journal.add(outcome)
+        self.runs.pop(_ident(outcome.target), None)
         self.track("seed run", "target_done", exp, outcome)
 
     def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None:

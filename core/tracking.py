@@ -92,6 +92,22 @@ def _finite(metrics: Mapping[str, Any]) -> dict[str, float]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
 
 
+def epoch_logger(uri: str, run_id: str, prefix: str) -> Any:
+    """`services.on_epoch` for a stage running in another process (a Ray task): logs each epoch to
+    the seed run the driver opened. Its first failure turns it off (Services.epoch_done)."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
+
+    client = MlflowClient(tracking_uri=uri)
+
+    def log_epoch(node: Node, epoch: int, metrics: Mapping[str, float]) -> None:
+        now = int(time.time() * 1000)
+        client.log_batch(run_id, metrics=[Metric(f"{prefix}/{k}", v, now, epoch)
+                                          for k, v in _finite(metrics).items() if k != "epoch"])
+
+    return log_epoch
+
+
 class MlflowTracker:
     """Implements `runner.Hooks`: seed runs as targets finish, group runs when a group is complete.
 
@@ -135,6 +151,8 @@ class MlflowTracker:
             self.client.log_batch(self.parent_id, tags=self._tags({**self.common, LEVEL: "parent",
                                                                   **self._process_tags()}))
         self._groups: dict[tuple[str, str], str] = {}
+        self._seeds: dict[tuple[str, str, int], str] = {}  # seed runs opened before their stages ran
+        self._live: dict[str, set[str]] = {}  # seed run -> node keys whose curves were logged live
         self._closed: set[str] = set()
         self._beat: threading.Event | None = None
         log.info("tracking to %s, experiment %s, parent run %s", uri, experiment, self.parent_id)
@@ -218,19 +236,46 @@ class MlflowTracker:
         return read_params(flatten(exp.configs[variant]), unread_settings(exp.configs[variant], nodes))
 
     # -- runner.Hooks ---------------------------------------------------------------------------
+    def target_started(self, exp: Experiment, target: Any) -> str:
+        """Open the seed run before its stages train, so that their epochs appear as they happen."""
+        t = target
+        cfg: ExperimentConfig = exp.configs[t.variant]
+        row = row_name(exp, t.variant)
+        run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", self._group(exp, t.variant, t.lang),
+                              {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
+                               "seed": t.seed, TARGET: f"{row}|{t.lang}|{t.seed}"})
+        if not done:
+            params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
+            self._log(run, params=params)
+            self._seeds[(t.variant, t.lang, t.seed)] = run
+        return run
+
+    def epoch_done(self, run: str, prefix: str, node_key: str, epoch: int, metrics: Mapping[str, float]
+                   ) -> None:
+        """One epoch of a stage that trains for the run's target, logged as it happens."""
+        self._log(run, metrics=[(f"{prefix}/{k}", v, epoch) for k, v in _finite(metrics).items()
+                                if k != "epoch"])
+        self._live.setdefault(run, set()).add(node_key)
+
     def target_done(self, exp: Experiment, outcome: Outcome) -> None:
         t = outcome.target
         cfg: ExperimentConfig = exp.configs[t.variant]
         group = self._group(exp, t.variant, t.lang)
         hits = sorted({n.name for n in outcome.cached if n.stage not in ("encoder", "translate")})
         row = row_name(exp, t.variant)
-        run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", group,
-                              {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
-                               "seed": t.seed, "xner.cache_hits": ",".join(hits) or "none",
-                               "xner.stages_run": ",".join(sorted(n.name for n in outcome.ran)) or "none",
-                               TARGET: f"{row}|{t.lang}|{t.seed}"})
+        tags = {"xner.cache_hits": ",".join(hits) or "none",
+                "xner.stages_run": ",".join(sorted(n.name for n in outcome.ran)) or "none"}
+        opened = self._seeds.pop((t.variant, t.lang, t.seed), None)
+        if opened is not None:
+            run, done = opened, False
+            self._log(run, tags=tags)
+        else:
+            run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", group,
+                                  {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
+                                   "seed": t.seed, **tags, TARGET: f"{row}|{t.lang}|{t.seed}"})
         if done:
             return
+        live = self._live.pop(run, set()) | set(outcome.live)
         store = exp.store
         metrics: list[tuple[str, float, int]] = []
         evaluate_dir = None
@@ -239,15 +284,16 @@ class MlflowTracker:
                 continue  # not reached before the failure
             result = store.manifest(node.stage, node.key)["result"]
             prefix = stage_key(node, t.seed)
-            for point in result.get("curve", []) if isinstance(result, dict) else []:
+            curve = result.get("curve", []) if isinstance(result, dict) and node.key not in live else []
+            for point in curve:
                 step = int(point.get("epoch", 0))
                 metrics += [(f"{prefix}/{k}", v, step) for k, v in _finite(point).items() if k != "epoch"]
             if node is t.node:
                 evaluate_dir = store.path(node.stage, node.key)
         if outcome.ok:
             metrics += [(k, v, 0) for k, v in _finite(outcome.result).items()]
-        self._log(run, params={**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed},
-                  metrics=metrics)
+        params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
+        self._log(run, params={} if opened else params, metrics=metrics)
         with tempfile.TemporaryDirectory() as tmp:
             resolved = Path(tmp) / "config.yaml"
             resolved.write_text(f"# variant {t.variant}, language {t.lang}, seed {t.seed}\n{to_yaml(cfg)}")
@@ -317,7 +363,7 @@ class MlflowTracker:
             self._beat.set()
         status = status or ("FINISHED" if error is None else
                             "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
-        for run in self._groups.values():
+        for run in [*self._seeds.values(), *self._groups.values()]:  # opened, never finished
             if run not in self._closed:
                 self.client.set_terminated(run, status if status != "FINISHED" else "FAILED")
         if self.parent_done:

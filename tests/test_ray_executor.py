@@ -109,3 +109,27 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost(tmp_path: Path, audit: P
     builds = _builds(audit)
     assert set(builds.values()) == {1}  # the killed attempt committed nothing; its retry built it once
     assert not list((tmp_path / "store").glob("*/.*.tmp-*"))
+
+
+def test_tracked_ray_grid_logs_curves_live_and_once(tmp_path: Path, audit: Path) -> None:
+    from mlflow import MlflowClient
+
+    from xner.core import ablate
+
+    ray.init(num_cpus=2, include_dashboard=False)
+    exp = tiny_experiment(tmp_path, "label: TransAdv\n", VARIANT)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    out = ablate.execute(exp, GRID, ablate=True, device="cpu", tracking_uri=uri, command="ablate",
+                         executor="ray")
+    client = MlflowClient(uri)
+    parent = client.get_run(out.parent_run)
+    runs = client.search_runs([parent.info.experiment_id], f"tags.`xner.root_run` = '{out.parent_run}'")
+    seeds = [r for r in runs if r.data.tags["xner.level"] == "seed"]
+    assert len(seeds) == 4 and {r.info.status for r in runs} == {"FINISHED"}
+    committed = {json.loads(m.read_text())["seed"]: m.stat().st_mtime * 1000
+                 for m in (tmp_path / "store" / "source").glob("*/node.json")}
+    for r in seeds:
+        history = client.get_metric_history(r.info.run_id, "source/dev_f1")
+        assert [m.step for m in history] == [1]  # one point per epoch, never twice
+        if "source" in r.data.tags["xner.stages_run"]:  # the run that Θsrc trained for: live
+            assert history[0].timestamp < committed[int(r.data.tags["seed"])]

@@ -138,3 +138,22 @@ def test_table_artifacts_and_compare_from_mlflow_alone(tracked: dict) -> None:
     groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
     only = compare(uri, runs=[groups["TransAdv"].info.run_id])
     assert list(only.to_frame().index) == ["TransAdv"]
+
+
+def test_curves_are_logged_while_the_stage_trains(tracked: dict) -> None:
+    """A seed run exists before its stages train and gets each epoch as it ends: the first epoch of
+    Θsrc reaches MLflow before Θsrc's node is committed to the store, and no point is logged twice."""
+    import json
+
+    client, out = tracked["client"], tracked["out"]
+    store = tracked["exp"].parent / "store"
+    committed = {}
+    for manifest in (store / "source").glob("*/node.json"):
+        committed[json.loads(manifest.read_text())["seed"]] = manifest.stat().st_mtime * 1000
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    for s in _children(client, groups["TransAdv"].info.run_id):  # the grid's first variant ran Θsrc
+        assert "source[language+order]" in s.data.tags["xner.stages_run"]
+        history = client.get_metric_history(s.info.run_id, "source/dev_f1")
+        assert [m.step for m in history] == [1, 2]
+        assert history[0].timestamp < committed[int(s.data.tags["seed"])]
+        assert s.info.start_time < history[0].timestamp

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,9 +45,21 @@ class Services:
 
     cache_dir: Path
     device: torch.device = field(default_factory=lambda: resolve_device("auto"))
+    # (node, epoch, metrics) after every training epoch: live curves in MLflow while a stage trains
+    on_epoch: Callable[[Any, int, dict[str, float]], None] | None = None
     _corpora: dict[tuple, Corpus] = field(default_factory=dict)
     _tokenizers: dict[str, Any] = field(default_factory=dict)
     _encoded: dict[tuple, EncodedCorpus] = field(default_factory=dict)
+
+    def epoch_done(self, node: Any, epoch: int, metrics: dict[str, float]) -> None:
+        """Report an epoch to whoever listens; a listener's failure never stops training."""
+        if self.on_epoch is not None:
+            try:
+                self.on_epoch(node, epoch, metrics)
+            except Exception as exc:
+                log.warning("live metrics stopped (%s: %s); the store keeps every epoch",
+                            type(exc).__name__, exc)
+                self.on_epoch = None
 
     def corpus(self, path: str, fmt: str, lang: str, limit: int | None = None) -> Corpus:
         key = (path, fmt, lang, limit)
