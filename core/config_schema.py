@@ -284,6 +284,9 @@ class ExecutionConfig(Section):
     ray_address: str | None = Field(None, description="None: start a local Ray cluster (the whole "
                                     "machine); 'auto' or ray://host:10001: join one")
     max_retries: int = Field(2, ge=0, description="Ray: re-runs of a task whose worker died")
+    threads: int | None = Field(None, ge=1, description="torch CPU threads per process (local) or task "
+                                "(ray); None: every core (local), the task's CPUs (ray). CPU results are "
+                                "bitwise equal only at equal thread counts")
     resources: dict[str, StageResources] = Field({}, description="per stage name, e.g. source: {gpus: 1}")
 
 

@@ -44,7 +44,7 @@ def task_options(stage: str, has_gpu: bool, execution: ExecutionConfig) -> dict[
 
 
 def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | None,
-                *upstream: dict[str, Any]) -> dict[str, Any]:
+                threads: int | None, *upstream: dict[str, Any]) -> dict[str, Any]:
     """Body of a Ray task: build `node` (inputs already in the store), or say why not."""
     import ray
     import torch
@@ -61,7 +61,7 @@ def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | No
         return {**where, "upstream": True,
                 "error": f"upstream node {failed['name']} failed:\n{failed['error']}"}
     cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
-    torch.set_num_threads(max(1, int(cpus)))
+    torch.set_num_threads(threads or max(1, int(cpus)))
     gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()  # a fake GPU resource runs on the CPU
     device = torch.device("cuda" if gpu else "cpu")
     services = Services(cache_dir=Path(cache_dir), device=device)
@@ -80,6 +80,26 @@ def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | No
         return {**where, "error": f"{exc}\n{text}"}
     return {**where, "built": manifest is not None, "seconds": round(time.perf_counter() - started, 2),
             "device": str(device), "live": manifest is not None and services.on_epoch is not None}
+
+
+def progress(exp: Experiment, refs: dict[str, Any], done: dict[str, Any]) -> str:
+    """`done / running / queued`, and where each running node runs: read from the store's claims,
+    which every building task holds (so it is also true of workers on other machines)."""
+    from xner.core.locks import owner
+
+    nodes = {n.key: n for n in topological([t.node for t in exp.targets])}
+    running = []
+    for key in refs:
+        if key in done:
+            continue
+        n = nodes[key]
+        who = owner(exp.store.lock_path(n.stage, key))
+        if who:
+            running.append(f"{n.name} {n.lang or ''} s{n.seed if n.seed is not None else '-'} on "
+                           f"{who.get('host')}:{who.get('pid')}")
+    queued = len(refs) - len(done) - len(running)
+    return f"{len(done)} done, {len(running)} running, {queued} queued" + (
+        f" ({'; '.join(running)})" if running else "")
 
 
 def _remote() -> Any:
@@ -130,7 +150,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                                  name=f"{n.name}[{n.lang},s{n.seed}]")
         spec = hooks.live_spec(first[n.key]) if hooks is not None else None
         live = {**spec, "prefix": stage_key(n, first[n.key].seed)} if spec else None
-        refs[n.key] = task.remote(n, str(store.root), cache_dir, live, *ups)
+        refs[n.key] = task.remote(n, str(store.root), cache_dir, live, execution.threads, *ups)
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
     pending = {ref: key for key, ref in refs.items()}
@@ -157,7 +177,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                              ", curves live" if info["live"] else "")
         if time.monotonic() - last > PROGRESS_S:
             last = time.monotonic()
-            log.info("ray: %d of %d nodes done, %d running or queued", len(done), len(refs), len(pending))
+            log.info("ray: %s", progress(exp, refs, done))
         for t in list(waiting):
             keys = [n.key for n in topological([t.node])]
             if any(k in refs and k not in done for k in keys):

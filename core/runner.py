@@ -211,6 +211,9 @@ def run_local(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
     store = exp.store
     if exp.device.type == "cuda":
         enable_tf32()
+    threads = next(iter(exp.configs.values())).execution.threads
+    if threads:
+        torch.set_num_threads(threads)
     services = services_for(exp)
     failed: dict[str, str] = {}  # node key -> error text
     bar = tqdm(total=plan(exp).to_run, desc="nodes", unit="node", disable=None)

@@ -30,22 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xner.core.locks import dead_owner, owner
+from xner.core.locks import dead_owner, owner, process_alive
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "node.json"
 QUARANTINE = ".quarantine"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -267,7 +257,7 @@ class Store:
             tail = tmp.name.split(".tmp-", 1)[-1]
             pid = tail.rsplit("-", 1)[-1]
             if f"tmp-{tail}".startswith(prefix) and pid.isdigit() and int(pid) != os.getpid() \
-                    and not _pid_alive(int(pid)):
+                    and not process_alive(int(pid), ""):
                 log.info("removing partial node left by a dead run: %s", tmp)
                 shutil.rmtree(tmp, ignore_errors=True)
         here = socket.gethostname()

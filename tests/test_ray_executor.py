@@ -20,7 +20,7 @@ from xner.core.ray_executor import task_options
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
-GRID = [*TINY[1:], "seeds=[1,2]"]
+GRID = [*TINY[1:], "seeds=[1,2]", "execution.threads=1"]  # CPU bits follow the thread count: pin it
 VARIANT = "  w/o Θorder: {teachers.order.weight: 0}\n"
 
 
@@ -133,3 +133,52 @@ def test_tracked_ray_grid_logs_curves_live_and_once(tmp_path: Path, audit: Path)
         assert [m.step for m in history] == [1]  # one point per epoch, never twice
         if "source" in r.data.tags["xner.stages_run"]:  # the run that Θsrc trained for: live
             assert history[0].timestamp < committed[int(r.data.tags["seed"])]
+
+
+def test_progress_names_what_runs_where_from_the_claims(tmp_path: Path) -> None:
+    from xner.core.pipeline import topological
+    from xner.core.ray_executor import progress
+
+    exp = _grid(tmp_path, "store")
+    nodes = [n for n in topological([t.node for t in exp.targets])]
+    refs = {n.key: object() for n in nodes[:5]}
+    done = {nodes[0].key: {"built": True}}
+    busy = nodes[1]
+    lock = exp.store.lock_path(busy.stage, busy.key)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text(json.dumps({"host": "gpu-node-3", "pid": "4242", "token": "t"}))
+    line = progress(exp, refs, done)
+    assert line.startswith("1 done, 1 running, 3 queued")
+    assert busy.name in line and "gpu-node-3:4242" in line
+
+
+def test_sigkill_of_the_ray_driver_then_the_rerun_redoes_nothing(tmp_path: Path, audit: Path) -> None:
+    import subprocess
+    import sys
+
+    from mlflow import MlflowClient
+
+    exp = tiny_experiment(tmp_path, "label: TransAdv\n", VARIANT)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    sets = [arg for s in [*GRID, "train.epochs=2"] for arg in ("--set", s)]
+    cmd = [sys.executable, "-m", "xner.core.cli", "ablate", str(exp), "--tracking-uri", uri, *sets]
+    proc = subprocess.Popen([*cmd, "--executor", "ray"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    store = tmp_path / "store"
+    deadline = time.monotonic() + 240
+    while len(list(store.glob("*/*/node.json"))) < 8:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    proc.kill()  # Ray's local cluster shares the driver's fate (its processes die with it)
+    proc.wait()
+    time.sleep(3)
+    finished = {m.parent.name for m in store.glob("*/*/node.json")}
+    audit.write_text("")
+    again = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert not set(_builds(audit)) & finished  # nothing that had finished was built again
+    client = MlflowClient(uri)
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()], "")
+    assert "RUNNING" not in {r.info.status for r in runs}
+    orphans = [r for r in runs if r.data.tags.get("xner.orphaned")]
+    assert any(r.data.tags.get("xner.level") == "parent" and r.info.status == "KILLED" for r in orphans)
