@@ -206,14 +206,22 @@ def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, ex
 
 
 def run_local(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
+    """Every target in grid order, in this process, on `execution.threads` torch threads."""
+    if exp.device.type == "cuda":
+        enable_tf32()
+    threads, before = next(iter(exp.configs.values())).execution.threads, torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        _local_targets(exp, collector, fail_fast)
+    finally:
+        torch.set_num_threads(before)  # the process's setting again, whatever runs next in it
+
+
+def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
     from xner.core.stages import STAGES
 
     store = exp.store
-    if exp.device.type == "cuda":
-        enable_tf32()
-    threads = next(iter(exp.configs.values())).execution.threads
-    if threads:
-        torch.set_num_threads(threads)
     services = services_for(exp)
     failed: dict[str, str] = {}  # node key -> error text
     bar = tqdm(total=plan(exp).to_run, desc="nodes", unit="node", disable=None)
