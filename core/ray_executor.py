@@ -132,9 +132,10 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
     connect(address)
     hooks = collector.hooks
     first: dict[str, Any] = {}  # node key -> first target needing it: credited with it, gets its curves
+    graphs = {id(t): {n.key: n for n in topological([t.node])} for t in exp.targets}  # once, not per event
     for t in exp.targets:
-        for n in topological([t.node]):
-            first.setdefault(n.key, t)
+        for key in graphs[id(t)]:
+            first.setdefault(key, t)
         if hooks is not None:
             hooks.target_started(exp, t)
     has_gpu = ray.cluster_resources().get("GPU", 0) > 0
@@ -179,11 +180,11 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
             last = time.monotonic()
             log.info("ray: %s", progress(exp, refs, done))
         for t in list(waiting):
-            keys = [n.key for n in topological([t.node])]
+            nodes = graphs[id(t)]
+            keys = list(nodes)
             if any(k in refs and k not in done for k in keys):
                 continue
             waiting.remove(t)
-            nodes = {n.key: n for n in topological([t.node])}
             out = Outcome(t)
             out.ran = [nodes[k] for k in keys if done.get(k, {}).get("built") and first[k] is t]
             out.cached = [nodes[k] for k in keys if nodes[k] not in out.ran]
