@@ -277,16 +277,14 @@ class StageResources(Section):
 
 
 class ExecutionConfig(Section):
-    """Where the stage graph runs; none of it changes a result, so none of it is in a node key."""
+    """Where the graph runs; none of it is in a node key (threads move CPU results in the last bits)."""
 
-    executor: Literal["local", "ray"] = Field("local", description="local: this process, node after "
-                                              "node; ray: every missing node a Ray task")
+    executor: Literal["local", "ray"] = Field("local", description="local: here; ray: a task per node")
     ray_address: str | None = Field(None, description="None: start a local Ray cluster (the whole "
                                     "machine); 'auto' or ray://host:10001: join one")
     max_retries: int = Field(2, ge=0, description="Ray: re-runs of a task whose worker died")
-    threads: int | None = Field(None, ge=1, description="torch CPU threads per process (local) or task "
-                                "(ray); None: every core (local), the task's CPUs (ray). CPU results are "
-                                "bitwise equal only at equal thread counts")
+    threads: int | None = Field(None, ge=1, description="torch threads per process or task; None: every "
+                                "core (local), the task's CPUs (ray); CPU bits follow the thread count")
     resources: dict[str, StageResources] = Field({}, description="per stage name, e.g. source: {gpus: 1}")
 
 

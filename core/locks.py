@@ -38,11 +38,10 @@ def process_start(pid: int) -> str:
 
 def process_alive(pid: int, start: str) -> bool:
     try:
-        os.kill(pid, 0)
+        with contextlib.suppress(PermissionError):  # it exists, owned by another user
+            os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        pass
     return not start or process_start(pid) == start
 
 

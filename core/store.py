@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xner.core.data.cache import file_sha256
 from xner.core.locks import dead_owner, owner, process_alive
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,6 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _checksum(manifest: dict[str, Any]) -> str:
     body = {k: v for k, v in manifest.items() if k != "checksum"}
@@ -66,7 +60,7 @@ def _artifacts(folder: Path) -> dict[str, dict[str, Any]]:
         if name == MANIFEST:
             continue
         st = f.stat()
-        out[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256_file(f)}
+        out[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(f)}
     return out
 
 
@@ -126,7 +120,7 @@ class Store:
                 raise DamagedNode(f"{name} is missing") from None
             if st.st_size != rec["size"]:
                 raise DamagedNode(f"{name}: {st.st_size} bytes, the manifest says {rec['size']}")
-            if (full or st.st_mtime_ns != rec["mtime_ns"]) and sha256_file(f) != rec["sha256"]:
+            if (full or st.st_mtime_ns != rec["mtime_ns"]) and file_sha256(f) != rec["sha256"]:
                 raise DamagedNode(f"{name}: content differs from its recorded sha256")
         return manifest
 

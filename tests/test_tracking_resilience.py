@@ -7,6 +7,7 @@ parent and group runs RUNNING forever, and `compare` averaged 1 of 2 seeds witho
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -38,12 +39,10 @@ def _wait_for(client: MlflowClient, query: str, proc: subprocess.Popen, timeout:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
-        try:
+        with contextlib.suppress(Exception):  # the database is still being created by the other process
             exps = [e.experiment_id for e in client.search_experiments()]
             if exps and client.search_runs(exps, query):
                 return
-        except Exception:  # the database is still being created by the other process
-            pass
         time.sleep(0.2)
     raise TimeoutError(query)
 
