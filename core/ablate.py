@@ -19,6 +19,7 @@ import pandas as pd
 
 from xner.core import runner
 from xner.core.config import load_experiment
+from xner.core.errors import Pruned
 from xner.core.pipeline import topological
 from xner.core.runner import METRICS, Experiment, Results, row_name
 
@@ -80,10 +81,15 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
             *, ablate: bool = False, device: str = "auto", track: bool = True,
             tracking_uri: str | None = None, metric: str = "test_f1", command: str = "run",
             fail_fast: bool = False, only_seeds: Sequence[int] | None = None,
-            reuse_other_code: bool = False, executor: str | None = None, ray_address: str | None = None
-            ) -> Outcome:
+            reuse_other_code: bool = False, executor: str | None = None, ray_address: str | None = None,
+            listeners: Sequence[Any] = (), nest_under: str | None = None,
+            tags: dict[str, str] | None = None, on_parent: Any = None) -> Outcome:
     """Build and check everything first (configs, inputs, the tracking URI), so that a mistake fails
-    before training; then run with one journal in the store and one parent run in MLflow."""
+    before training; then run with one journal in the store and one parent run in MLflow.
+
+    A search trial passes `listeners` (called every epoch; a pruner raises `Pruned` there),
+    `nest_under` (the study's run, which the trial's run hangs below), `tags` (study, trial) and
+    `on_parent` (called with the run's id as soon as it exists, so that even a killed trial has it)."""
     from xner.core.track import Journal, Recorder, check_tracking, mark_orphans
 
     cfg = load_experiment(path, list(overrides))  # only to read the variant names: no graph yet
@@ -112,16 +118,21 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
         variants=names, include_base=include_base, only_seeds=list(only_seeds or []), metric=metric,
         ablate=ablate, precision=next(iter(exp.configs.values())).precision, device=str(exp.device),
         tracking={"uri": uri, "experiment": cfg.tracking.experiment or cfg.name, "run_name": run_name,
-                  "tags": parent_tags(exp)}, tracked=False, parent_run=None)
+                  "tags": {**parent_tags(exp), **(tags or {})}, "nest_under": nest_under},
+        tracked=False, parent_run=None)
     recorder = Recorder(journal, None)
+    recorder.listeners.extend(listeners)
     if uri is not None:
         from xner.core.tracking import MlflowTracker
 
         def start() -> None:
             tracker = MlflowTracker(uri, journal.record["tracking"]["experiment"], run_name, command, path,
-                                    tags=parent_tags(exp), invocation=journal.record["id"])
+                                    tags=journal.record["tracking"]["tags"], invocation=journal.record["id"],
+                                    nest_under=nest_under)
             recorder.tracker = tracker
             journal.set(parent_run=tracker.parent_id)
+            if on_parent is not None:
+                on_parent(tracker.parent_id)
             mark_orphans(tracker)
             tracker.start_heartbeat()
 
@@ -143,7 +154,8 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
                        {v: row_name(exp, v) for v in exp.configs}, naive, recorder.error, str(path))
     except BaseException as exc:
         error = exc
-        journal.set(status="killed" if isinstance(exc, KeyboardInterrupt) else "failed")
+        journal.set(status="killed" if isinstance(exc, KeyboardInterrupt) else
+                    "pruned" if isinstance(exc, Pruned) else "failed")
         raise
     finally:
         recorder.track("finish", "finish", error)

@@ -28,3 +28,8 @@ class UnknownComponentError(XnerError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message with quotes
         return str(self.args[0])
+
+
+class Pruned(XnerError):
+    """A search trial that its pruner stopped between epochs: the run ends as pruned, not failed,
+    and the node that was training is discarded, never stored as finished."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from xner.core.data.cache import file_sha256
+from xner.core.errors import Pruned
 from xner.core.fingerprint import code_version
 from xner.core.locks import claim
 from xner.core.store import Store, content_digest
@@ -244,6 +245,9 @@ def build(node: Node, store: Store, stages: Mapping[str, StageFn], services: Any
         started = time.perf_counter()
         try:
             result = stages[node.stage](StageContext(node, tmp, store, services))
+        except Pruned:  # a search trial stopped between epochs: nothing of this node is kept
+            store.abort(tmp)
+            raise
         except Exception as exc:
             store.abort(tmp)
             raise StageFailed(node) from exc

@@ -62,7 +62,7 @@ def replay(j: Journal, tracking_uri: str | None = None) -> str | None:
     tr = rec["tracking"]
     tracker = MlflowTracker(uri, tr["experiment"], tr["run_name"], rec["command"], rec["experiment"],
                             tags=tr["tags"], invocation=rec["id"], parent_id=rec.get("parent_run"),
-                            replay=True)
+                            replay=True, nest_under=tr.get("nest_under"))
     j.set(parent_run=tracker.parent_id)
     sizes = Counter((t.variant, t.lang) for t in exp.targets)
     groups: dict[tuple[str, str], list[runner.Outcome]] = {}

@@ -1,30 +1,60 @@
-"""`xner search`: Optuna over the experiment's `search.space`, maximising mean target-dev F1.
+"""`xner search`: Optuna over the experiment's `search:` block, maximising mean target-dev F1.
 
-Each trial is an ordinary tracked `xner run` of the experiment with the sampled values as overrides,
-so every trial runs all seeds and languages, reuses every cached node its values do not touch
-(a distillation-lr trial retrains only students), and appears in MLflow as its own parent run tagged
-with the study and trial number. Several workers share a study through one Optuna storage
-(`search.storage` or `--storage`, e.g. sqlite:///optuna.db); the node store is safe to share too.
-Target dev is what both papers tune on; test F1 is logged but never read by the search.
+* A trial is an ordinary tracked run of the experiment with the sampled values as overrides, on the
+  first `search.seeds` seeds: it reuses every cached node its values do not touch (a trial that moves
+  only ρ or the teacher weights trains only the student). Test F1 is logged, never returned.
+* Teacher weights are a simplex: one uniform [0, 1] parameter per weight, w = -log(1-u) / Σ, which is
+  a flat Dirichlet, so TPE keeps independent parameters while w1..w4 cover the simplex.
+* Pruning: the dev F1 of every epoch of whatever stage trains is reported at a step that counts
+  epochs through the trial's (language, seed) targets; the pruner's `Pruned` stops the stage between
+  epochs, and the half-trained node is thrown away, never stored.
+* The budget is exact: the command that creates the study enqueues `n_trials` empty trials, and every
+  worker only pops queued trials (an atomic state change in every Optuna storage), so W workers on
+  any number of machines run exactly `n_trials`, never one more.
+* Storage: a journal file by default (safe across processes on one machine), any RDB URL (PostgreSQL,
+  MySQL, SQLite) for workers on several machines. A worker stamps its trial with host, pid and a
+  heartbeat; whoever starts next fails a trial whose worker is gone and queues it again (`retries`).
+* `--workers W` runs W workers from one command: processes here, or Ray tasks with one GPU each
+  anywhere on the cluster under `--executor ray`.
+
+This module is the only one that imports optuna.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from xner.core.config import load_experiment
-from xner.core.config_schema import SearchParam
-from xner.core.errors import ConfigError
+from xner.core.config_schema import ExperimentConfig, SearchConfig, SearchParam
+from xner.core.errors import ConfigError, Pruned
+from xner.core.locks import process_alive, process_start
+from xner.core.search_runs import STATE_TAG, STUDY_TAG, TRIAL_TAG, close_trial_run, redact
 
 log = logging.getLogger(__name__)
 
+WORKER, BEAT, CONFIG, RUN = "xner.worker", "xner.beat", "xner.config", "xner.mlflow_run"
+BUDGET, STUDY_RUN, RETRIES, RETRY_OF = "xner.budget", "xner.study_run", "xner.retries", "xner.retry_of"
+TRAINING = ("source", "teacher", "distill")
 
+
+# -- the space -------------------------------------------------------------------------------------
 def suggest(trial: Any, name: str, p: SearchParam) -> Any:
     if p.type == "categorical":
         return trial.suggest_categorical(name, p.choices)
@@ -34,47 +64,618 @@ def suggest(trial: Any, name: str, p: SearchParam) -> Any:
     return trial.suggest_float(name, p.low, p.high, step=p.step, log=p.log)
 
 
-def objective_value(results: dict[tuple[str, str], list[dict[str, Any]]]) -> float:
-    """Mean over languages of the mean dev F1 over seeds; a failed seed makes the trial fail."""
+def simplex(u: Sequence[float]) -> list[float]:
+    """Uniform [0, 1] values -> weights on the simplex: -log(1-u) is Exp(1), normalised a flat
+    Dirichlet; monotone in each u, so slice and importance plots read the right way round."""
+    e = [-math.log(max(1.0 - x, 1e-12)) for x in u]
+    total = sum(e)
+    return [1.0 / len(e)] * len(e) if total <= 0 else [x / total for x in e]
+
+
+def sample(trial: Any, search: SearchConfig) -> dict[str, Any]:
+    """The trial's config values: the space's, and each simplex group's normalised weights."""
+    values = {k: suggest(trial, k, p) for k, p in search.space.items()}
+    for paths in search.simplex.values():
+        u = [trial.suggest_float(f"u[{p}]", 0.0, 1.0) for p in paths]
+        values.update(zip(paths, simplex(u), strict=True))
+    return values
+
+
+def as_overrides(values: dict[str, Any]) -> list[str]:
+    return [f"{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
+            for k, v in values.items()]
+
+
+def check_space(path: str | Path, overrides: Sequence[str], cfg: ExperimentConfig) -> None:
+    """Before the first trial: both ends of every range (and every choice) must make a valid
+    experiment, and some stage of the graph must read every searched key."""
+    from xner.core import runner
+    from xner.core.graph import unread_settings
+
+    search = cfg.search
+    if not search.space and not search.simplex:
+        raise ConfigError("search.space: empty; name at least one dotted config path to search "
+                          "(or search.simplex for weights)")
+    for key, p in search.space.items():
+        ends = p.choices if p.type == "categorical" else [p.low, p.high]
+        for v in ends or []:
+            v = int(v) if p.type == "int" else v
+            try:
+                load_experiment(path, [*overrides, *as_overrides({key: v})])
+            except ConfigError as exc:
+                raise ConfigError(f"search.space.{key}: {v!r} is not a valid value: {exc}") from None
+    exp = runner.build(path, list(overrides), [], include_base=True, only_seeds=cfg.seeds[:search.seeds])
+    unread = unread_settings(cfg, [n for t in exp.targets for n in _nodes(t.node)])
+    keys = [("space", k) for k in search.space] + [
+        (f"simplex.{g}", k) for g, ks in search.simplex.items() for k in ks]
+    for where, key in keys:
+        hit = next((u for u in unread if key == u or key.startswith(u + ".")), None)
+        if hit is not None:
+            raise ConfigError(f"search.{where}: no stage of this {cfg.method} experiment reads {key!r} "
+                              f"({hit} is unused here); searching it would only repeat one trial")
+
+
+def _nodes(node: Any) -> list[Any]:
+    from xner.core.pipeline import topological
+
+    return topological([node])
+
+
+# -- the objective ---------------------------------------------------------------------------------
+class Reporter:
+    """Reports each epoch's target-dev F1 to the trial and raises `Pruned` when the pruner says so.
+    Step = epochs done so far through the trial's targets, so every trial's step s is the same epoch
+    of the same stage of the same (language, seed)."""
+
+    def __init__(self, trial: Any) -> None:
+        self.trial = trial
+        self._spans: dict[str, tuple[int, dict[str, int]]] = {}
+
+    def step(self, exp: Any, target: Any, node: Any) -> int:
+        key = target.node.key
+        if key not in self._spans:
+            chain = [n for n in _nodes(target.node) if n.stage in TRAINING]
+            offsets, total = {}, 0
+            for n in chain:
+                offsets[n.key] = total
+                total += int(n.params["train"]["epochs"])
+            self._spans[key] = (total, offsets)
+        total, offsets = self._spans[key]
+        return exp.targets.index(target) * total + offsets.get(node.key, 0)
+
+    def __call__(self, exp: Any, target: Any, node: Any, epoch: int, metrics: dict[str, float]) -> None:
+        value = metrics.get("dev_f1")
+        if value is None or not math.isfinite(value) or node.stage not in TRAINING:
+            return
+        step = self.step(exp, target, node) + epoch - 1
+        self.trial.report(value, step)
+        if self.trial.should_prune():
+            raise Pruned(f"trial {self.trial.number} pruned at {node.name} epoch {epoch} "
+                         f"(step {step}, target dev F1 {value:.2f})")
+
+
+def objective_value(results: dict[tuple[str, str], list[dict[str, Any]]], metric: str = "dev_f1") -> float:
+    """Mean over languages of the mean `metric` over seeds; a failed seed makes the trial fail."""
     per_lang = []
     for rows in results.values():
-        values = [r["dev_f1"] for r in rows]
-        if any(math.isnan(v) for v in values):
-            raise RuntimeError("a seed failed; the trial is not comparable")
-        per_lang.append(sum(values) / len(values))
+        bad = next((r for r in rows if math.isnan(r[metric])), None)
+        if bad is not None:
+            why = str(bad.get("error", "")).splitlines()[:1]
+            raise RuntimeError(f"seed {bad.get('seed')} failed; the trial is not comparable: {why}")
+        per_lang.append(sum(r[metric] for r in rows) / len(rows))
     return sum(per_lang) / len(per_lang)
 
 
-def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None = None,
-           storage: str | None = None, device: str = "auto", track: bool = True,
-           tracking_uri: str | None = None) -> Any:
-    """Run (or join) the study; returns the optuna Study."""
+@dataclass
+class Job:
+    """What every worker of one command needs (picklable: it travels to processes and Ray tasks)."""
+
+    path: str
+    overrides: list[str]
+    location: str
+    study: str
+    seeds: list[int]
+    device: str = "auto"
+    track: bool = True
+    tracking_uri: str | None = None
+    log_level: int = logging.INFO
+    extra: list[str] = field(default_factory=list)  # worker-only overrides (threads), not in best.yaml
+
+
+def run_trial(study: Any, storage: Any, trial_id: int, job: Job, search: SearchConfig) -> str:
+    """One trial from the queue, told to Optuna as COMPLETE, PRUNED or FAIL; returns the state."""
     import optuna
 
     from xner.core import ablate
 
-    cfg = load_experiment(path, list(overrides))
-    space = cfg.search.space
-    if not space:
-        raise ConfigError("search.space: empty; name at least one dotted config path to search")
-    study = optuna.create_study(study_name=cfg.search.study or cfg.name, direction="maximize",
-                                storage=storage or cfg.search.storage, load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=None))
+    trial = optuna.Trial(study, trial_id)
+    storage.set_trial_user_attr(trial_id, WORKER, {"host": socket.gethostname(), "pid": os.getpid(),
+                                                   "start": process_start(os.getpid()), "time": time.time()})
+    values: dict[str, Any] = {}
+    run: dict[str, str] = {}
+    state, value, error, metrics = "FAIL", None, None, {}
+    with heartbeat(storage, trial_id, search.heartbeat_s):
+        try:
+            values = sample(trial, search)
+            trial.set_user_attr(CONFIG, values)
+            trial.set_user_attr("seeds", job.seeds)
 
-    def objective(trial: optuna.Trial) -> float:
-        values = {name: suggest(trial, name, p) for name, p in space.items()}
-        sets = [*overrides, *(f"{k}={yaml.safe_dump(v, default_flow_style=True).strip()}"
-                              for k, v in values.items())]
-        sets = [s.removesuffix("\n...") for s in sets]
-        out = ablate.execute(path, sets, device=device, track=track, tracking_uri=tracking_uri,
-                             command=f"search:{study.study_name}#{trial.number}")
-        value = objective_value(out.results)
-        trial.set_user_attr("parent_run", out.parent_run)
-        log.info("trial %d: %s -> mean target dev F1 %.2f", trial.number, values, value)
-        return value
+            def started(run_id: str) -> None:
+                run["id"] = run_id
+                trial.set_user_attr(RUN, run_id)
 
-    study.optimize(objective, n_trials=n_trials or cfg.search.n_trials, catch=(RuntimeError,))
-    best = study.best_trial
-    log.info("best of %d trials: #%d dev F1 %.2f with %s", len(study.trials), best.number, best.value,
-             best.params)
+            out = ablate.execute(job.path, [*job.overrides, *job.extra, *as_overrides(values)],
+                                 device=job.device, track=job.track, tracking_uri=job.tracking_uri,
+                                 command=f"search:{job.study}#{trial.number}", only_seeds=job.seeds,
+                                 listeners=[Reporter(trial)], nest_under=study.user_attrs.get(STUDY_RUN),
+                                 tags={STUDY_TAG: job.study, TRIAL_TAG: str(trial.number)},
+                                 executor="local", on_parent=started)
+            value = objective_value(out.results)
+            metrics = {"objective": value, "dev_f1": value}
+            try:
+                metrics["test_f1"] = objective_value(out.results, "test_f1")
+                trial.set_user_attr("test_f1", metrics["test_f1"])  # for the record; never the objective
+            except RuntimeError:
+                pass
+            state = "COMPLETE"
+        except Pruned as exc:
+            state, error = "PRUNED", str(exc)
+        except KeyboardInterrupt:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            raise
+        except Exception as exc:
+            error = "".join(traceback.format_exception(exc))
+            trial.set_user_attr("xner.error", f"{type(exc).__name__}: {exc}"[:2000])
+            log.error("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
+    states = optuna.trial.TrialState
+    study.tell(trial, value if state == "COMPLETE" else None,
+               state={"COMPLETE": states.COMPLETE, "PRUNED": states.PRUNED, "FAIL": states.FAIL}[state])
+    log.info("trial %d %s%s %s", trial.number, state, f" target dev F1 {value:.2f}" if value is not None
+             else "", {k: round(v, 6) if isinstance(v, float) else v for k, v in values.items()})
+    if run.get("id") and job.track:
+        try:
+            close_trial_run(_uri(job), run["id"], state, values, metrics, error)
+        except Exception as exc:  # the study goes on; the trial is in Optuna's storage
+            log.warning("could not close trial %d's MLflow run: %s", trial.number, exc)
+    return state
+
+
+def _uri(job: Job) -> str:
+    from xner.core.tracking import resolve_tracking_uri
+
+    cfg = load_experiment(job.path, job.overrides)
+    return resolve_tracking_uri(job.tracking_uri, cfg.tracking.uri)
+
+
+@contextmanager
+def heartbeat(storage: Any, trial_id: int, every: float) -> Any:
+    """Stamp the trial while it runs: Optuna's own heartbeat on an RDB, a `xner.beat` user attr on
+    a journal (which has none), so a worker elsewhere can tell a dead trial from a slow one."""
+    native = getattr(storage, "get_heartbeat_interval", lambda: None)() is not None
+
+    def stamp() -> None:
+        if native:
+            storage.record_heartbeat(trial_id)
+        else:
+            storage.set_trial_user_attr(trial_id, BEAT, time.time())
+
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                stamp()
+            except Exception:  # finished meanwhile, or the storage is briefly away
+                continue
+
+    stamp()
+    thread = threading.Thread(target=beat, name="xner-trial-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+# -- storage, study, budget, recovery --------------------------------------------------------------
+def storage_location(cfg: ExperimentConfig, cli: str | None = None) -> str:
+    """`--storage`, else `search.storage`, else a journal file beside the store."""
+    return cli or cfg.search.storage or str(Path(cfg.store).parent / "optuna.journal")
+
+
+def open_storage(location: str, search: SearchConfig) -> Any:
+    import optuna
+
+    if "://" in location:  # sqlite:///f.db, postgresql://user:pw@host/db, mysql://...
+        return optuna.storages.RDBStorage(location, heartbeat_interval=search.heartbeat_s,
+                                          grace_period=search.grace_s)
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    Path(location).parent.mkdir(parents=True, exist_ok=True)
+    return JournalStorage(JournalFileBackend(location))
+
+
+def _sampler_pruner(search: SearchConfig) -> tuple[Any, Any]:
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=search.sampler_seed, constant_liar=True)
+    p = search.pruner
+    if p.type == "median":
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=p.n_startup_trials,
+                                             n_warmup_steps=p.n_warmup_steps)
+    else:
+        pruner = optuna.pruners.HyperbandPruner() if p.type == "hyperband" else optuna.pruners.NopPruner()
+    return sampler, pruner
+
+
+def load_study(storage: Any, name: str, search: SearchConfig) -> Any:
+    import optuna
+
+    sampler, pruner = _sampler_pruner(search)
+    try:
+        return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+    except KeyError:
+        raise ConfigError(f"search.study: no study {name!r} in this storage") from None
+
+
+def open_study(storage: Any, name: str, n_trials: int, search: SearchConfig, on_create: Any = None) -> Any:
+    """Create the study and queue its `n_trials` (exactly one command does: creation is atomic), or
+    join it once its creator has queued them; a larger `--n-trials` queues the difference."""
+    import optuna
+
+    sampler, pruner = _sampler_pruner(search)
+    try:
+        study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
+                                    sampler=sampler, pruner=pruner)
+    except optuna.exceptions.DuplicatedStudyError:
+        study = load_study(storage, name, search)
+        deadline = time.monotonic() + 120
+        while BUDGET not in study.user_attrs:  # its creator is still queueing the trials
+            if time.monotonic() > deadline:
+                raise ConfigError(f"study {name!r} exists but its creator never queued its trials; "
+                                  "give a new --study name") from None
+            time.sleep(0.5)
+        budget = int(study.user_attrs[BUDGET])
+        if n_trials > budget:
+            _enqueue(study, n_trials - budget)
+            study.set_user_attr(BUDGET, n_trials)
+            log.info("study %s: budget raised from %d to %d trials", name, budget, n_trials)
+        return study
+    study.set_user_attr("xner.direction", "maximize target-dev F1")
+    if on_create is not None:
+        study.set_user_attr(STUDY_RUN, on_create())
+    _enqueue(study, n_trials)
+    study.set_user_attr(BUDGET, n_trials)
     return study
+
+
+def _enqueue(study: Any, n: int, params: dict[str, Any] | None = None, **attrs: Any) -> None:
+    for _ in range(n):
+        study.enqueue_trial(params or {}, user_attrs=attrs or None)
+
+
+def pop(study: Any, storage: Any) -> int | None:
+    """A queued trial set RUNNING by this worker, or None when the queue is empty. The state change
+    is atomic in every storage (the one a second worker loses returns False)."""
+    import optuna
+
+    sid = storage.get_study_id_from_name(study.study_name)
+    for t in sorted(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)),
+                    key=lambda t: t.number):
+        tid = storage.get_trial_id_from_study_id_trial_number(sid, t.number)
+        try:
+            if storage.set_trial_state_values(tid, state=optuna.trial.TrialState.RUNNING):
+                return tid
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue
+    return None
+
+
+def dead_reason(t: Any, native_heartbeat: bool, grace_s: float, now: float | None = None) -> str | None:
+    """Why a RUNNING trial has no live worker, or None while it may have one."""
+    now = time.time() if now is None else now
+    owner = t.user_attrs.get(WORKER)
+    if owner is None:
+        started = t.datetime_start.timestamp() if t.datetime_start else now
+        return None if now - started < grace_s else f"no worker took it in {grace_s:.0f}s"
+    if owner["host"] == socket.gethostname():
+        if process_alive(int(owner["pid"]), owner.get("start", "")):
+            return None
+        return f"worker {owner['pid']} on {owner['host']} ended without finishing it"
+    if native_heartbeat:
+        return None  # Optuna's own stale-trial check covers other hosts on an RDB
+    beat = float(t.user_attrs.get(BEAT, owner["time"]))
+    if now - beat < grace_s:
+        return None
+    return f"no heartbeat from worker {owner['pid']} on {owner['host']} for {now - beat:.0f}s"
+
+
+def recover(study: Any, storage: Any, search: SearchConfig, job: Job | None = None) -> list[int]:
+    """Fail every RUNNING trial whose worker is gone (and queue it again while `retries` allow);
+    returns the numbers failed. Two workers recovering at once fail and requeue a trial only once."""
+    import optuna
+
+    native = getattr(storage, "get_heartbeat_interval", lambda: None)() is not None
+    if native:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            stale = {t.number for t in study.get_trials(deepcopy=False,
+                                                         states=(optuna.trial.TrialState.RUNNING,))}
+            optuna.storages.fail_stale_trials(study)
+            gone = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,))
+                    if t.number in stale]
+        for t in gone:
+            _after_death(study, t, "no heartbeat within the grace period", search, job)
+        failed = [t.number for t in gone]
+    else:
+        failed = []
+    sid = storage.get_study_id_from_name(study.study_name)
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        why = dead_reason(t, native, search.grace_s)
+        if why is None:
+            continue
+        tid = storage.get_trial_id_from_study_id_trial_number(sid, t.number)
+        try:
+            storage.set_trial_user_attr(tid, "xner.error", f"worker died: {why}")
+            storage.set_trial_state_values(tid, state=optuna.trial.TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # another worker got there first
+        failed.append(t.number)
+        _after_death(study, t, why, search, job)
+    return failed
+
+
+def _after_death(study: Any, t: Any, why: str, search: SearchConfig, job: Job | None) -> None:
+    retries = int(t.user_attrs.get(RETRIES, 0))
+    again = retries < search.retries
+    log.warning("trial %d: %s; failed%s", t.number, why, ", queued again" if again else "")
+    if again:
+        _enqueue(study, 1, dict(t.params), **{RETRIES: retries + 1, RETRY_OF: t.number})
+    run = t.user_attrs.get(RUN)
+    if run and job is not None and job.track:
+        try:
+            close_trial_run(_uri(job), run, "FAIL", t.user_attrs.get(CONFIG, {}), {}, f"worker died: {why}")
+        except Exception as exc:
+            log.warning("could not close trial %d's MLflow run: %s", t.number, exc)
+
+
+# -- workers ---------------------------------------------------------------------------------------
+def work(job: Job) -> int:
+    """One worker: take queued trials until none is left; returns how many it ran."""
+    cfg = load_experiment(job.path, job.overrides)
+    storage = open_storage(job.location, cfg.search)
+    study = load_study(storage, job.study, cfg.search)
+    ran = 0
+    while True:
+        recover(study, storage, cfg.search, job)
+        tid = pop(study, storage)
+        if tid is None:
+            return ran
+        run_trial(study, storage, tid, job, cfg.search)
+        ran += 1
+
+
+def run_workers(job: Job, workers: int, executor: str, ray_address: str | None,
+                threads: int | None) -> int:
+    """W workers on the study: W-1 worker processes (`python -m xner.core.search JOB`, which needs
+    nothing of the caller's main module) and this one, or W Ray tasks (one GPU each where the
+    cluster has GPUs). Returns the trials run by this process or the Ray tasks."""
+    if executor == "ray":
+        return _ray_workers(job, workers, ray_address, threads)
+    per = threads or max(1, (os.cpu_count() or 1) // workers)
+    job = replace(job, extra=[*job.extra, f"execution.threads={per}"])
+    procs = [subprocess.Popen([sys.executable, "-m", "xner.core.search", json.dumps(asdict(job))])
+             for _ in range(workers - 1)]
+    try:
+        ran = work(job)
+    except BaseException:
+        for p in procs:
+            p.terminate()
+        raise
+    finally:
+        codes = [p.wait() for p in procs]
+    if any(codes):
+        log.warning("worker process(es) exited with %s; a trial they left is recovered by the next start",
+                    codes)
+    return ran
+
+
+def _ray_work(job: Job) -> int:
+    import ray
+    import torch
+
+    gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()
+    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
+    job = replace(job, device="cuda" if gpu else "cpu",
+                  extra=[*job.extra, f"execution.threads={max(1, int(cpus))}"])
+    import xner.registry  # noqa: F401
+
+    return work(job)
+
+
+def _ray_workers(job: Job, workers: int, address: str | None, threads: int | None) -> int:
+    import ray
+
+    from xner.core.ray_executor import connect
+
+    connect(address)
+    gpus = ray.cluster_resources().get("GPU", 0)
+    task = ray.remote(num_gpus=1 if gpus else 0, num_cpus=threads or 1, max_retries=0)(_ray_work)
+    log.info("search: %d Ray workers (%s each)", workers, "one GPU" if gpus else f"{threads or 1} CPU")
+    return sum(ray.get([task.remote(job) for _ in range(workers)]))
+
+
+# -- the command -----------------------------------------------------------------------------------
+@dataclass
+class SearchOutcome:
+    study: Any
+    ran: int  # trials run by this command's workers
+    best_yaml: Path | None
+    study_run: str | None
+
+
+def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None = None,
+           storage: str | None = None, device: str = "auto", track: bool = True,
+           tracking_uri: str | None = None, *, study_name: str | None = None, workers: int | None = None,
+           seeds: int | None = None, pruner: str | None = None, executor: str | None = None,
+           ray_address: str | None = None, best_out: str | Path | None = None) -> SearchOutcome:
+    """Create or join the study, run its queued trials with `workers` workers, then put the plots and
+    the best trial's YAML on the study's run."""
+    overrides = list(overrides)
+    if pruner is not None:
+        overrides.append(f"search.pruner.type={pruner}")
+    cfg = load_experiment(path, overrides)
+    check_space(path, overrides, cfg)
+    search_cfg = cfg.search
+    name = study_name or search_cfg.study or cfg.name
+    location = storage_location(cfg, storage)
+    k = seeds or search_cfg.seeds
+    if k > len(cfg.seeds):
+        raise ConfigError(f"--seeds {k}: the experiment has only {len(cfg.seeds)} seeds")
+    uri = None
+    if track:
+        from xner.core.track import check_tracking
+        from xner.core.tracking import resolve_tracking_uri
+
+        uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
+        check_tracking(uri)
+    st = open_storage(location, search_cfg)
+
+    def create_run() -> str | None:
+        if uri is None:
+            return None
+        from xner.core.search_runs import open_study_run
+
+        return open_study_run(uri, cfg.tracking.experiment or cfg.name, name, location, {
+            **{k: p.model_dump(exclude_none=True) for k, p in search_cfg.space.items()},
+            **{f"simplex.{g}": ks for g, ks in search_cfg.simplex.items()}, "seeds": k,
+            "pruner": search_cfg.pruner.type})
+
+    study = open_study(st, name, n_trials or search_cfg.n_trials, search_cfg, create_run)
+    log.info("study %s in %s: %d trials queued, %d workers here", name, redact(location),
+             _count(study, "WAITING"), workers or search_cfg.workers)
+    job = Job(str(path), overrides, location, name, cfg.seeds[:k], device, track, uri,
+              logging.getLogger().getEffectiveLevel())
+    ran = run_workers(job, workers or search_cfg.workers, executor or cfg.execution.executor,
+                      ray_address or cfg.execution.ray_address, cfg.execution.threads)
+    study = load_study(st, name, search_cfg)
+    out = best_out or Path(cfg.store).parent / "search" / f"{name}.best.yaml"
+    best_yaml = finish(study, path, overrides, out, uri)
+    return SearchOutcome(study, ran, best_yaml, study.user_attrs.get(STUDY_RUN))
+
+
+def _count(study: Any, state: str) -> int:
+    import optuna
+
+    return len(study.get_trials(deepcopy=False, states=(getattr(optuna.trial.TrialState, state),)))
+
+
+def best_trial(study: Any) -> Any | None:
+    import optuna
+
+    done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    return max(done, key=lambda t: t.value) if done else None
+
+
+def finish(study: Any, path: str | Path, overrides: Sequence[str], out: str | Path, uri: str | None
+           ) -> Path | None:
+    """The best trial's YAML, and on the study's run: counts, best value, plots, the YAML."""
+    from xner.core.search_runs import close_study_run, write_best
+
+    best = best_trial(study)
+    best_yaml = None
+    if best is not None:
+        header = (f"best of study {study.study_name}: trial #{best.number}, mean target-dev F1 "
+                  f"{best.value:.4f} on seeds {best.user_attrs.get('seeds', '')}\n"
+                  f"rerun on every seed and on test: xner search {path} --rerun-best")
+        best_yaml = write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
+    run = study.user_attrs.get(STUDY_RUN)
+    if uri is None or run is None:
+        return best_yaml
+    counts = {f"trials_{s.lower()}": _count(study, s) for s in ("COMPLETE", "PRUNED", "FAIL")}
+    if best is not None:
+        counts["best_dev_f1"] = best.value
+    open_ = _count(study, "RUNNING") + _count(study, "WAITING")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = plots(study, Path(tmp)) + ([best_yaml] if best_yaml else [])
+        try:
+            close_study_run(uri, run, counts, {"trial": best.number, "run": best.user_attrs.get(RUN)}
+                            if best else None, files, finished=open_ == 0)
+        except Exception as exc:
+            log.warning("could not update the study's MLflow run: %s", exc)
+    return best_yaml
+
+
+def plots(study: Any, folder: Path) -> list[Path]:
+    """Optuna's own figures: history, parameter importances, parallel coordinates, slice; each as a
+    static PNG (matplotlib) and all in one interactive HTML page (plotly). A figure that the trials
+    cannot support yet (importances need two complete trials) is left out with a note."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import optuna
+
+    done = _count(study, "COMPLETE")
+    kinds = ["optimization_history", "param_importances", "parallel_coordinate", "slice"]
+    files, html = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kind in kinds:
+            if done < (2 if kind == "param_importances" else 1):
+                continue
+            try:
+                ax = getattr(optuna.visualization.matplotlib, f"plot_{kind}")(study)
+                fig = (ax.flat[0] if hasattr(ax, "flat") else ax).get_figure()
+                fig.set_size_inches(max(fig.get_size_inches()[0], 8), 5)
+                fig.tight_layout()
+                files.append(folder / f"{kind}.png")
+                fig.savefig(files[-1], dpi=120)
+                plt.close(fig)
+                html.append(getattr(optuna.visualization, f"plot_{kind}")(study))
+            except Exception as exc:  # e.g. every trial sampled the same value
+                log.info("no %s plot yet: %s", kind, exc)
+    if html:
+        page = folder / "study.html"
+        parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(html)]
+        page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+                        f"{study.study_name}</title></head><body>{''.join(parts)}</body></html>",
+                        encoding="utf-8")
+        files.append(page)
+    return files
+
+
+def rerun_best(path: str | Path, overrides: Sequence[str] = (), storage: str | None = None,
+               study_name: str | None = None, best_out: str | Path | None = None, device: str = "auto",
+               track: bool = True, tracking_uri: str | None = None) -> tuple[Any, Path, Any]:
+    """The best trial's YAML, run as an ordinary experiment on every seed (test F1 included):
+    returns (best trial, YAML path, ablate Outcome)."""
+    from xner.core import ablate
+    from xner.core.search_runs import write_best
+
+    cfg = load_experiment(path, list(overrides))
+    name = study_name or cfg.search.study or cfg.name
+    study = load_study(open_storage(storage_location(cfg, storage), cfg.search), name, cfg.search)
+    best = best_trial(study)
+    if best is None:
+        raise ConfigError(f"study {name!r} has no complete trial yet; run `xner search {path}` first")
+    out = best_out or Path(cfg.store).parent / "search" / f"{name}.best.yaml"
+    header = f"best of study {name}: trial #{best.number}, mean target-dev F1 {best.value:.4f}"
+    yaml_path = write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
+    outcome = ablate.execute(yaml_path, [], device=device, track=track, tracking_uri=tracking_uri,
+                             command=f"search-best:{name}#{best.number}",
+                             tags={STUDY_TAG: name, TRIAL_TAG: f"best #{best.number}", STATE_TAG: "rerun"})
+    return best, yaml_path, outcome
+
+
+if __name__ == "__main__":  # a worker process started by run_workers
+    _job = Job(**json.loads(sys.argv[1]))
+    logging.basicConfig(level=_job.log_level,
+                        format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
+    import xner.registry  # noqa: F401  (components the experiment names)
+
+    sys.exit(0 if work(_job) >= 0 else 1)

@@ -142,6 +142,9 @@ class Recorder:
         self.tracker = tracker
         self.error: str | None = None  # why tracking stopped, if it did
         self.runs: dict[tuple[str, str, int], str] = {}  # seed runs opened for targets still training
+        # called on every epoch outside the tracking guard, so that what they raise (a search
+        # trial's Pruned) stops the run: (exp, target, node, epoch, metrics)
+        self.listeners: list[Any] = []
 
     def guard(self, what: str, fn: Any, *args: Any) -> None:
         """Run `fn`; its first failure switches tracking off for the rest of the command."""
@@ -171,6 +174,8 @@ class Recorder:
         run = self.runs.get(_ident(target))
         if run is not None:
             self.track("epoch", "epoch_done", run, stage_key(node, target.seed), node.key, epoch, metrics)
+        for listen in self.listeners:
+            listen(exp, target, node, epoch, metrics)
 
     def live_spec(self, target: Target) -> dict[str, str] | None:
         """Where a worker process logs the epochs of a stage it trains for `target`."""

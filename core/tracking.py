@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from xner.core.config import ExperimentConfig, flatten, to_yaml
 from xner.core.data.cache import file_sha256
-from xner.core.errors import ConfigError
+from xner.core.errors import ConfigError, Pruned
 from xner.core.graph import read_params, unread_settings
 from xner.core.locks import process_start
 from xner.core.pipeline import Node, topological
@@ -117,7 +117,8 @@ class MlflowTracker:
 
     def __init__(self, uri: str, experiment: str, run_name: str, command: str,
                  experiment_file: str | Path, tags: Mapping[str, str] | None = None, *,
-                 invocation: str = "", parent_id: str | None = None, replay: bool = False) -> None:
+                 invocation: str = "", parent_id: str | None = None, replay: bool = False,
+                 nest_under: str | None = None) -> None:
         import mlflow
         from mlflow import MlflowClient
 
@@ -139,6 +140,11 @@ class MlflowTracker:
             self.experiment_id = parent.info.experiment_id
             self.owns_parent = parent.data.tags.get(PID) is not None
             self.parent_done = parent.info.status in TERMINAL
+        elif nest_under:  # a search trial: its run hangs below the study's run
+            self.experiment_id = self.client.get_run(nest_under).info.experiment_id
+            self.parent_id = self.client.create_run(self.experiment_id, run_name=run_name,
+                                                    tags={PARENT: nest_under}).info.run_id
+            self.owns_parent = True
         elif outer:
             self.parent_id = outer
             self.experiment_id = self.client.get_run(outer).info.experiment_id
@@ -362,7 +368,7 @@ class MlflowTracker:
         if self._beat is not None:
             self._beat.set()
         status = status or ("FINISHED" if error is None else
-                            "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+                            "KILLED" if isinstance(error, (KeyboardInterrupt, Pruned)) else "FAILED")
         for run in [*self._seeds.values(), *self._groups.values()]:  # opened, never finished
             if run not in self._closed:
                 self.client.set_terminated(run, status if status != "FINISHED" else "FAILED")

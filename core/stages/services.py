@@ -19,6 +19,7 @@ import torch
 from xner.core.data.align import EncodedCorpus, encode_corpus_cached
 from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
 from xner.core.data.corpus import Corpus
+from xner.core.errors import Pruned
 from xner.core.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
 from xner.core.models.device import resolve_device
 from xner.core.models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
@@ -56,6 +57,8 @@ class Services:
         if self.on_epoch is not None:
             try:
                 self.on_epoch(node, epoch, metrics)
+            except Pruned:  # the search's pruner stops this trial: not a listener failure
+                raise
             except Exception as exc:
                 log.warning("live metrics stopped (%s: %s); the store keeps every epoch",
                             type(exc).__name__, exc)
