@@ -257,6 +257,13 @@ def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:
                 f"set the weight to 0 or remove the entry")
     used = {d for n in nodes for d in n.params.get("discriminators", {})}
     source_discs = {d for n in nodes if n.stage == "source" for d in n.params["discriminators"]}
+    for name in sorted(used):
+        init = DISCRIMINATORS.get(name).get("init_from")
+        if init in source_discs and cfg.discriminators[name].hidden != cfg.discriminators[init].hidden:
+            raise ConfigError(
+                f"discriminators.{name}.hidden: {cfg.discriminators[name].hidden}, but it starts from "
+                f"Θsrc's {init} discriminator (discriminators.{init}.hidden: "
+                f"{cfg.discriminators[init].hidden}); give both the same size")
     unused, explained = sorted(set(cfg.discriminators) - used), []
     for name in unused:
         owner = [t for t in TEACHERS.names() if TEACHERS.get(t).get("discriminator") == name]

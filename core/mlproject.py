@@ -32,14 +32,14 @@ def _device(value: str) -> str:
     return value
 
 
-def _count(value: str) -> int:
-    """MLproject declares n_trials as float (its only numeric type); it must still be a whole number."""
+def _count(value: str, name: str = "n_trials") -> int:
+    """MLproject declares counts as float (its only numeric type); they must still be whole numbers."""
     try:
         number = float(value)
     except ValueError:
-        raise ConfigError(f"parameter n_trials: {value!r} is not a number") from None
+        raise ConfigError(f"parameter {name}: {value!r} is not a number") from None
     if number < 0 or not number.is_integer():
-        raise ConfigError(f"parameter n_trials: {value!r} is not a whole number >= 0")
+        raise ConfigError(f"parameter {name}: {value!r} is not a whole number >= 0")
     return int(number)
 
 
@@ -63,6 +63,8 @@ def to_cli(argv: Sequence[str]) -> list[str]:
     p.add_argument("--metric", default="test_f1")
     p.add_argument("--n-trials", default="0")
     p.add_argument("--storage", default="")
+    p.add_argument("--workers", default="0")
+    p.add_argument("--seeds", default="0")
     p.add_argument("--name-or-id", default="")
     p.add_argument("--format", default="md")
     a = p.parse_args(argv)
@@ -83,6 +85,9 @@ def to_cli(argv: Sequence[str]) -> list[str]:
         trials = _count(a.n_trials)
         cmd += ["--n-trials", str(trials)] if trials else []
         cmd += ["--storage", a.storage] if a.storage else []
+        for flag, value in (("--workers", a.workers), ("--seeds", a.seeds)):
+            n = _count(value, flag[2:])
+            cmd += [flag, str(n)] if n else []
     return cmd
 
 

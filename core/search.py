@@ -22,148 +22,39 @@ This module is the only one that imports optuna.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import traceback
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from xner.core.config import load_experiment
-from xner.core.config_schema import ExperimentConfig, SearchConfig, SearchParam
+from xner.core.config_schema import ExperimentConfig, SearchConfig
 from xner.core.errors import ConfigError, Pruned
-from xner.core.locks import process_alive, process_start
+from xner.core.locks import process_start
 from xner.core.search_runs import STATE_TAG, STUDY_TAG, TRIAL_TAG, close_trial_run, redact
+from xner.core.search_space import (
+    BEAT,
+    WORKER,
+    Reporter,
+    as_overrides,
+    check_space,
+    dead_reason,
+    objective_value,
+    sample,
+)
 
 log = logging.getLogger(__name__)
 
-WORKER, BEAT, CONFIG, RUN = "xner.worker", "xner.beat", "xner.config", "xner.mlflow_run"
+CONFIG, RUN = "xner.config", "xner.mlflow_run"
 BUDGET, STUDY_RUN, RETRIES, RETRY_OF = "xner.budget", "xner.study_run", "xner.retries", "xner.retry_of"
-TRAINING = ("source", "teacher", "distill")
-
-
-# -- the space -------------------------------------------------------------------------------------
-def suggest(trial: Any, name: str, p: SearchParam) -> Any:
-    if p.type == "categorical":
-        return trial.suggest_categorical(name, p.choices)
-    assert p.low is not None and p.high is not None
-    if p.type == "int":
-        return trial.suggest_int(name, int(p.low), int(p.high), step=int(p.step or 1), log=p.log)
-    return trial.suggest_float(name, p.low, p.high, step=p.step, log=p.log)
-
-
-def simplex(u: Sequence[float]) -> list[float]:
-    """Uniform [0, 1] values -> weights on the simplex: -log(1-u) is Exp(1), normalised a flat
-    Dirichlet; monotone in each u, so slice and importance plots read the right way round."""
-    e = [-math.log(max(1.0 - x, 1e-12)) for x in u]
-    total = sum(e)
-    return [1.0 / len(e)] * len(e) if total <= 0 else [x / total for x in e]
-
-
-def sample(trial: Any, search: SearchConfig) -> dict[str, Any]:
-    """The trial's config values: the space's, and each simplex group's normalised weights."""
-    values = {k: suggest(trial, k, p) for k, p in search.space.items()}
-    for paths in search.simplex.values():
-        u = [trial.suggest_float(f"u[{p}]", 0.0, 1.0) for p in paths]
-        values.update(zip(paths, simplex(u), strict=True))
-    return values
-
-
-def as_overrides(values: dict[str, Any]) -> list[str]:
-    return [f"{k}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
-            for k, v in values.items()]
-
-
-def check_space(path: str | Path, overrides: Sequence[str], cfg: ExperimentConfig) -> None:
-    """Before the first trial: both ends of every range (and every choice) must make a valid
-    experiment, and some stage of the graph must read every searched key."""
-    from xner.core import runner
-    from xner.core.graph import unread_settings
-
-    search = cfg.search
-    if not search.space and not search.simplex:
-        raise ConfigError("search.space: empty; name at least one dotted config path to search "
-                          "(or search.simplex for weights)")
-    for key, p in search.space.items():
-        ends = p.choices if p.type == "categorical" else [p.low, p.high]
-        for v in ends or []:
-            v = int(v) if p.type == "int" else v
-            try:
-                load_experiment(path, [*overrides, *as_overrides({key: v})])
-            except ConfigError as exc:
-                raise ConfigError(f"search.space.{key}: {v!r} is not a valid value: {exc}") from None
-    exp = runner.build(path, list(overrides), [], include_base=True, only_seeds=cfg.seeds[:search.seeds])
-    unread = unread_settings(cfg, [n for t in exp.targets for n in _nodes(t.node)])
-    keys = [("space", k) for k in search.space] + [
-        (f"simplex.{g}", k) for g, ks in search.simplex.items() for k in ks]
-    for where, key in keys:
-        hit = next((u for u in unread if key == u or key.startswith(u + ".")), None)
-        if hit is not None:
-            raise ConfigError(f"search.{where}: no stage of this {cfg.method} experiment reads {key!r} "
-                              f"({hit} is unused here); searching it would only repeat one trial")
-
-
-def _nodes(node: Any) -> list[Any]:
-    from xner.core.pipeline import topological
-
-    return topological([node])
-
-
-# -- the objective ---------------------------------------------------------------------------------
-class Reporter:
-    """Reports each epoch's target-dev F1 to the trial and raises `Pruned` when the pruner says so.
-    Step = epochs done so far through the trial's targets, so every trial's step s is the same epoch
-    of the same stage of the same (language, seed)."""
-
-    def __init__(self, trial: Any) -> None:
-        self.trial = trial
-        self._spans: dict[str, tuple[int, dict[str, int]]] = {}
-
-    def step(self, exp: Any, target: Any, node: Any) -> int:
-        key = target.node.key
-        if key not in self._spans:
-            chain = [n for n in _nodes(target.node) if n.stage in TRAINING]
-            offsets, total = {}, 0
-            for n in chain:
-                offsets[n.key] = total
-                total += int(n.params["train"]["epochs"])
-            self._spans[key] = (total, offsets)
-        total, offsets = self._spans[key]
-        return exp.targets.index(target) * total + offsets.get(node.key, 0)
-
-    def __call__(self, exp: Any, target: Any, node: Any, epoch: int, metrics: dict[str, float]) -> None:
-        value = metrics.get("dev_f1")
-        if value is None or not math.isfinite(value) or node.stage not in TRAINING:
-            return
-        step = self.step(exp, target, node) + epoch - 1
-        self.trial.report(value, step)
-        if self.trial.should_prune():
-            raise Pruned(f"trial {self.trial.number} pruned at {node.name} epoch {epoch} "
-                         f"(step {step}, target dev F1 {value:.2f})")
-
-
-def objective_value(results: dict[tuple[str, str], list[dict[str, Any]]], metric: str = "dev_f1") -> float:
-    """Mean over languages of the mean `metric` over seeds; a failed seed makes the trial fail."""
-    per_lang = []
-    for rows in results.values():
-        bad = next((r for r in rows if math.isnan(r[metric])), None)
-        if bad is not None:
-            why = str(bad.get("error", "")).splitlines()[:1]
-            raise RuntimeError(f"seed {bad.get('seed')} failed; the trial is not comparable: {why}")
-        per_lang.append(sum(r[metric] for r in rows) / len(rows))
-    return sum(per_lang) / len(per_lang)
 
 
 @dataclass
@@ -373,25 +264,6 @@ def pop(study: Any, storage: Any) -> int | None:
     return None
 
 
-def dead_reason(t: Any, native_heartbeat: bool, grace_s: float, now: float | None = None) -> str | None:
-    """Why a RUNNING trial has no live worker, or None while it may have one."""
-    now = time.time() if now is None else now
-    owner = t.user_attrs.get(WORKER)
-    if owner is None:
-        started = t.datetime_start.timestamp() if t.datetime_start else now
-        return None if now - started < grace_s else f"no worker took it in {grace_s:.0f}s"
-    if owner["host"] == socket.gethostname():
-        if process_alive(int(owner["pid"]), owner.get("start", "")):
-            return None
-        return f"worker {owner['pid']} on {owner['host']} ended without finishing it"
-    if native_heartbeat:
-        return None  # Optuna's own stale-trial check covers other hosts on an RDB
-    beat = float(t.user_attrs.get(BEAT, owner["time"]))
-    if now - beat < grace_s:
-        return None
-    return f"no heartbeat from worker {owner['pid']} on {owner['host']} for {now - beat:.0f}s"
-
-
 def recover(study: Any, storage: Any, search: SearchConfig, job: Job | None = None) -> list[int]:
     """Fail every RUNNING trial whose worker is gone (and queue it again while `retries` allow);
     returns the numbers failed. Two workers recovering at once fail and requeue a trial only once."""
@@ -457,56 +329,6 @@ def work(job: Job) -> int:
         ran += 1
 
 
-def run_workers(job: Job, workers: int, executor: str, ray_address: str | None,
-                threads: int | None) -> int:
-    """W workers on the study: W-1 worker processes (`python -m xner.core.search JOB`, which needs
-    nothing of the caller's main module) and this one, or W Ray tasks (one GPU each where the
-    cluster has GPUs). Returns the trials run by this process or the Ray tasks."""
-    if executor == "ray":
-        return _ray_workers(job, workers, ray_address, threads)
-    per = threads or max(1, (os.cpu_count() or 1) // workers)
-    job = replace(job, extra=[*job.extra, f"execution.threads={per}"])
-    procs = [subprocess.Popen([sys.executable, "-m", "xner.core.search", json.dumps(asdict(job))])
-             for _ in range(workers - 1)]
-    try:
-        ran = work(job)
-    except BaseException:
-        for p in procs:
-            p.terminate()
-        raise
-    finally:
-        codes = [p.wait() for p in procs]
-    if any(codes):
-        log.warning("worker process(es) exited with %s; a trial they left is recovered by the next start",
-                    codes)
-    return ran
-
-
-def _ray_work(job: Job) -> int:
-    import ray
-    import torch
-
-    gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()
-    cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
-    job = replace(job, device="cuda" if gpu else "cpu",
-                  extra=[*job.extra, f"execution.threads={max(1, int(cpus))}"])
-    import xner.registry  # noqa: F401
-
-    return work(job)
-
-
-def _ray_workers(job: Job, workers: int, address: str | None, threads: int | None) -> int:
-    import ray
-
-    from xner.core.ray_executor import connect
-
-    connect(address)
-    gpus = ray.cluster_resources().get("GPU", 0)
-    task = ray.remote(num_gpus=1 if gpus else 0, num_cpus=threads or 1, max_retries=0)(_ray_work)
-    log.info("search: %d Ray workers (%s each)", workers, "one GPU" if gpus else f"{threads or 1} CPU")
-    return sum(ray.get([task.remote(job) for _ in range(workers)]))
-
-
 # -- the command -----------------------------------------------------------------------------------
 @dataclass
 class SearchOutcome:
@@ -558,6 +380,8 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
              _count(study, "WAITING"), workers or search_cfg.workers)
     job = Job(str(path), overrides, location, name, cfg.seeds[:k], device, track, uri,
               logging.getLogger().getEffectiveLevel())
+    from xner.core.search_workers import run_workers
+
     ran = run_workers(job, workers or search_cfg.workers, executor or cfg.execution.executor,
                       ray_address or cfg.execution.ray_address, cfg.execution.threads)
     study = load_study(st, name, search_cfg)
@@ -671,11 +495,3 @@ def rerun_best(path: str | Path, overrides: Sequence[str] = (), storage: str | N
                              tags={STUDY_TAG: name, TRIAL_TAG: f"best #{best.number}", STATE_TAG: "rerun"})
     return best, yaml_path, outcome
 
-
-if __name__ == "__main__":  # a worker process started by run_workers
-    _job = Job(**json.loads(sys.argv[1]))
-    logging.basicConfig(level=_job.log_level,
-                        format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
-    import xner.registry  # noqa: F401  (components the experiment names)
-
-    sys.exit(0 if work(_job) >= 0 else 1)

@@ -1,51 +1,25 @@
-"""Optuna search over a tiny experiment (a shared study, cached teachers) and the MLproject entry
-script's own type checks."""
+"""The search objective and the MLproject entry script's own type checks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import optuna
 import pytest
 import yaml
 from demo_experiment import DEMO, TINY, tiny_experiment
 
 from xner.core.errors import ConfigError
 from xner.core.mlproject import to_cli
-from xner.core.search import objective_value, search
+from xner.core.search_space import objective_value
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_two_workers_share_a_study_and_the_teachers(tmp_path: Path) -> None:
-    space = "    train.lr_distill: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\n"
-    exp = tiny_experiment(tmp_path, "search:\n  study: tiny\n  space:\n" + space, train=80)
-    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    first = search(exp, TINY, n_trials=2, storage=storage, device="cpu", tracking_uri=uri)
-    second = search(exp, TINY, n_trials=1, storage=storage, device="cpu", tracking_uri=uri)  # a 2nd worker
-    assert len(optuna.load_study(study_name="tiny", storage=storage).trials) == 3
-    assert first.study_name == second.study_name == "tiny"
-    lrs = {t.params["train.lr_distill"] for t in second.trials}
-    assert len(lrs) == 3 and all(1e-4 <= v <= 1e-2 for v in lrs)
-    assert all(0 <= t.value <= 100 for t in second.trials)
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=uri)
-    runs = client.search_runs([client.get_experiment_by_name("demo-transadv").experiment_id],
-                              "tags.`xner.level` = 'seed'")
-    assert len(runs) == 3
-    later = [r for r in runs if "#0" not in r.data.tags["xner.command"]]
-    for r in later:  # trials after the first retrain only the student
-        assert set(r.data.tags["xner.stages_run"].split(",")) == {"distill", "evaluate"}
-        assert "teacher[entity]" in r.data.tags["xner.cache_hits"]
 
 
 def test_objective_is_mean_dev_f1_and_a_failed_seed_fails_the_trial() -> None:
     assert objective_value({("base", "es"): [{"dev_f1": 50.0}, {"dev_f1": 60.0}],
                             ("base", "de"): [{"dev_f1": 40.0}, {"dev_f1": 40.0}]}) == 47.5
-    with pytest.raises(RuntimeError, match="seed failed"):
-        objective_value({("base", "es"): [{"dev_f1": float("nan")}]})
+    with pytest.raises(RuntimeError, match="seed 3 failed, so the trial is not comparable: boom"):
+        objective_value({("base", "es"): [{"seed": 3, "dev_f1": float("nan"), "error": "boom"}]})
 
 
 def test_mlproject_declares_the_five_entry_points() -> None:
