@@ -202,3 +202,29 @@ def test_cli_search_prints_one_summary_line(tmp_path: Path) -> None:
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("study cli: 2 trials (2 complete); 2 run here; best #"), last
     assert "cli.best.yaml" in last
+
+
+def test_a_pruned_trial_is_pruned_in_optuna_and_mlflow(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pruner that stops every trial after its first reported epoch once one trial is complete:
+    the second trial is PRUNED, its run KILLED with the state tag, its student never stored."""
+    import xner.core.search as se
+
+    class AfterFirst(optuna.pruners.BasePruner):
+        def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+            return bool(study.get_trials(deepcopy=False, states=(States.COMPLETE,)))
+
+    real = se._sampler_pruner
+    monkeypatch.setattr(se, "_sampler_pruner", lambda search: (real(search)[0], AfterFirst()))
+    exp = _experiment(tmp_path, RHO, "pruned")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    search(exp, [*TINY, "train.distill_epochs=2"], n_trials=2, device="cpu", tracking_uri=uri)
+    first, second = sorted(_trials(tmp_path, "pruned"), key=lambda t: t.number)
+    assert first.state == States.COMPLETE and second.state == States.PRUNED
+    # teachers cached (only ρ and weights moved): the first report is the student's epoch 1, at step
+    # 4 = 1 source epoch + 3 teachers x 1 epoch
+    assert list(second.intermediate_values) == [4]
+    run = MlflowClient(tracking_uri=uri).get_run(second.user_attrs["xner.mlflow_run"])
+    assert run.info.status == "KILLED" and run.data.tags["xner.trial_state"] == "PRUNED"
+    distills = [p for p in (tmp_path / "store" / "distill").iterdir() if not p.name.startswith(".")]
+    assert len(distills) == 1  # the first trial's; the pruned one left nothing
