@@ -228,3 +228,25 @@ def test_a_pruned_trial_is_pruned_in_optuna_and_mlflow(tmp_path: Path,
     assert run.info.status == "KILLED" and run.data.tags["xner.trial_state"] == "PRUNED"
     distills = [p for p in (tmp_path / "store" / "distill").iterdir() if not p.name.startswith(".")]
     assert len(distills) == 1  # the first trial's; the pruned one left nothing
+
+
+def test_the_budget_is_the_studys_and_a_larger_one_queues_the_difference(tmp_path: Path) -> None:
+    from xner.core.config_schema import SearchConfig
+    from xner.core.search import open_study, pop
+
+    cfg = SearchConfig()
+    storage = open_storage(str(tmp_path / "j.journal"), cfg)
+    made = []
+    study = open_study(storage, "b", 3, cfg, on_create=lambda: made.append(1) or "run-1")
+    assert made == [1] and study.user_attrs["xner.study_run"] == "run-1"
+    again = open_study(storage, "b", 3, cfg, on_create=lambda: made.append(2) or "run-2")  # joins
+    assert made == [1] and len(again.trials) == 3  # nothing created or queued twice
+    open_study(storage, "b", 5, cfg)
+    waiting = [t for t in _trials_of(storage, "b") if t.state == States.WAITING]
+    assert len(waiting) == 5
+    taken = [pop(study, storage) for _ in range(6)]
+    assert taken[-1] is None and len(set(taken[:5])) == 5  # each queued trial popped once, then none
+
+
+def _trials_of(storage: object, name: str) -> list[optuna.trial.FrozenTrial]:
+    return optuna.load_study(study_name=name, storage=storage).trials
