@@ -178,8 +178,10 @@ def open_storage(location: str, search: SearchConfig) -> Any:
     import optuna
 
     if "://" in location:  # sqlite:///f.db, postgresql://user:pw@host/db, mysql://...
-        return optuna.storages.RDBStorage(location, heartbeat_interval=search.heartbeat_s,
-                                          grace_period=search.grace_s)
+        with warnings.catch_warnings():  # the heartbeat arguments are marked experimental
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(location, heartbeat_interval=search.heartbeat_s,
+                                              grace_period=search.grace_s)
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     Path(location).parent.mkdir(parents=True, exist_ok=True)

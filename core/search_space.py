@@ -8,6 +8,7 @@ only module that imports optuna, hands them in.
 
 from __future__ import annotations
 
+import difflib
 import math
 import socket
 import time
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from xner.core.config import flatten
 from xner.core.config_schema import ExperimentConfig, SearchConfig, SearchParam
 from xner.core.errors import ConfigError, Pruned
 from xner.core.locks import process_alive
@@ -66,6 +68,14 @@ def check_space(path: str | Path, overrides: Sequence[str], cfg: ExperimentConfi
     if not search.space and not search.simplex:
         raise ConfigError("search.space: empty; name at least one dotted config path to search "
                           "(or search.simplex for weights)")
+    settings = [k for k in flatten(cfg) if not k.startswith("search.")]
+    keys = [(f"space.{k}", k) for k in search.space] + [
+        (f"simplex.{g}", k) for g, ks in search.simplex.items() for k in ks]
+    for where, key in keys:  # a typo would make every trial the same experiment
+        if key not in settings:
+            close = difflib.get_close_matches(key, settings, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"search.{where}: {key!r} is not a setting of this experiment{hint}")
     for key, p in search.space.items():  # each end must build a graph, not just load
         ends = p.choices if p.type == "categorical" else [p.low, p.high]
         for v in ends or []:
@@ -77,8 +87,6 @@ def check_space(path: str | Path, overrides: Sequence[str], cfg: ExperimentConfi
                 raise ConfigError(f"search.space.{key}: {v!r} is not a valid value: {exc}") from None
     exp = runner.build(path, list(overrides), [], include_base=True, only_seeds=cfg.seeds[:search.seeds])
     unread = unread_settings(cfg, [n for t in exp.targets for n in _nodes(t.node)])
-    keys = [("space", k) for k in search.space] + [
-        (f"simplex.{g}", k) for g, ks in search.simplex.items() for k in ks]
     for where, key in keys:
         hit = next((u for u in unread if key == u or key.startswith(u + ".")), None)
         if hit is not None:

@@ -232,12 +232,6 @@ BAD = [
     ("", ("train.batch_size=0",), "train.batch_size"),
     ("train: {epochs: 10}", ("train.epochs.max=3",), "train.epochs.max: train.epochs is 10, not a section"),
     (
-        "search: {space: {selection.rato: {type: float, low: 0.1, high: 1}}}",
-        (),
-        "search.space.selection.rato: 'selection.rato' is not a setting of this experiment; "
-        "did you mean 'selection.ratio'?",
-    ),
-    (
         "search: {space: {selection.ratio: {type: float, low: 0.9, high: 0.1}}}",
         (),
         "search.space.selection.ratio.high: [0.9, 0.1] needs low < high",

@@ -58,16 +58,17 @@ def postgres() -> Iterator[str]:
 
 @pytest.mark.slow
 def test_two_workers_share_a_postgresql_study(tmp_path: Path, postgres: str) -> None:
-    exp = tiny_experiment(tmp_path, SPACE.format(study="pg"))
-    out = search(exp, TINY, n_trials=6, workers=2, storage=postgres, device="cpu", track=False)
+    exp = tiny_experiment(tmp_path, SPACE.format(study="pg"), train=150)
+    sets = [*TINY, "train.distill_epochs=4"]  # trials long enough for the second process to start
+    out = search(exp, sets, n_trials=8, workers=2, storage=postgres, device="cpu", track=False)
     trials = optuna.load_study(study_name="pg", storage=postgres).trials
-    assert sorted(t.number for t in trials) == list(range(6))
+    assert sorted(t.number for t in trials) == list(range(8))
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     assert len({t.user_attrs["xner.worker"]["pid"] for t in trials}) == 2
-    assert 0 < out.ran < 6
+    assert 0 < out.ran < 8
     # a second command on the same study and budget finds nothing left to do
-    again = search(exp, TINY, n_trials=6, storage=postgres, device="cpu", track=False)
-    assert again.ran == 0 and len(again.study.trials) == 6
+    again = search(exp, sets, n_trials=8, storage=postgres, device="cpu", track=False)
+    assert again.ran == 0 and len(again.study.trials) == 8
 
 
 @pytest.mark.slow

@@ -136,7 +136,7 @@ def test_a_dead_worker_is_told_from_a_slow_one() -> None:
     ("    selection.ratio: {type: float, low: 0.5, high: 1.0}\n", "",
      "search.space.selection.ratio: 0.5 is not a valid value: selection.ratio: 0.5 is ignored by strategy"),
     ("    pseudo_label.confidence: {type: categorical, choices: [sum-prob, mean-max-logit]}\n", "",
-     "search.space: no stage of this transadv experiment reads 'pseudo_label.confidence'"),
+     "search.space.pseudo_label.confidence: no stage of this transadv experiment reads"),
     ("    train.lr_ner: {type: float, low: 1.0e-3, high: 1.0e-4}\n", "", "needs low < high"),
     ("    train.lr_nr: {type: float, low: 1.0e-4, high: 1.0e-3}\n", "",
      "'train.lr_nr' is not a setting of this experiment; did you mean 'train.lr_ner'?"),
