@@ -24,6 +24,8 @@ from xner.core.pipeline import topological
 from xner.core.search_runs import redact, write_best
 from xner.core.search_space import Reporter, check_space, dead_reason, simplex
 
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
 
@@ -176,3 +178,34 @@ def test_the_best_yaml_extends_the_original_and_loads_to_the_trial_config(tmp_pa
 def test_storage_urls_lose_their_password() -> None:
     assert redact("postgresql://xner:s3cret@db:5432/optuna") == "postgresql://xner:***@db:5432/optuna"
     assert redact("/data/optuna.journal") == "/data/optuna.journal"
+
+
+SHIPPED = sorted(p.relative_to(ROOT / "experiments").as_posix()
+                 for p in (ROOT / "experiments").glob("*/*.yaml")
+                 if p.parent.name in ("papers", "proxy", "demo") and p.stem != "base")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_space_passes_its_checks(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """What the README's search commands search is valid: on the real data for papers/ and proxy/
+    (skipped without ../shared), on a generated demo corpus for demo/."""
+    import xner.registry  # noqa: F401
+    from xner.core.data.demo import write_demo_corpus
+
+    path = ROOT / "experiments" / name
+    if name.startswith("demo/"):
+        write_demo_corpus(tmp_path / "data", sizes={k: {"train": 30, "dev": 10, "test": 10}
+                                                    for k in ("en", "es", "de")})
+        monkeypatch.setenv("XNER_DEMO_DATA", str(tmp_path / "data"))
+    elif not SHARED.is_dir():
+        pytest.skip(f"{SHARED} absent: the papers' data is read from there")
+    cfg = load_experiment(path)
+    if cfg.method in ("transadv", "advpicker"):
+        assert cfg.search.space, f"{name}: a {cfg.method} experiment ships a search space"
+    if cfg.method == "transadv":
+        assert len(next(iter(cfg.search.simplex.values()))) == 4  # w1..w4 on the simplex
+    if cfg.method == "advpicker":
+        assert "selection.ratio" in cfg.search.space  # ρ
+    check_space(path, [], cfg)
