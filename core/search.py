@@ -111,8 +111,10 @@ def run_trial(study: Any, storage: Any, trial_id: int, job: Job, search: SearchC
             state = "COMPLETE"
         except Pruned as exc:
             state, error = "PRUNED", str(exc)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: FAIL, its run KILLED, its values queued again
+            trial.set_user_attr("xner.error", "interrupted (Ctrl-C or SIGTERM)")
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            _after_death(study, storage.get_trial(trial_id), "interrupted", search, job)
             raise
         except Exception as exc:
             error = "".join(traceback.format_exception(exc))
@@ -310,7 +312,7 @@ def _after_death(study: Any, t: Any, why: str, search: SearchConfig, job: Job | 
     run = t.user_attrs.get(RUN)
     if run and job is not None and job.track:
         try:
-            close_trial_run(_uri(job), run, "FAIL", t.user_attrs.get(CONFIG, {}), {}, f"worker died: {why}")
+            close_trial_run(_uri(job), run, "FAIL", t.user_attrs.get(CONFIG, {}), {}, why, status="KILLED")
         except Exception as exc:
             log.warning("could not close trial %d's MLflow run: %s", t.number, exc)
 

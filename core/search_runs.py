@@ -61,7 +61,8 @@ def open_study_run(uri: str, experiment: str, study: str, location: str, space: 
 
 
 def close_trial_run(uri: str, run_id: str, state: str, values: Mapping[str, Any],
-                    metrics: Mapping[str, float], error: str | None = None) -> None:
+                    metrics: Mapping[str, float], error: str | None = None, status: str | None = None
+                    ) -> None:
     """A trial's run after Optuna has its state: the sampled values as params, the objective (mean
     target-dev F1) and the mean test F1 as metrics, the state as a tag; not FINISHED unless COMPLETE."""
     from mlflow.entities import Metric, Param, RunTag
@@ -74,7 +75,7 @@ def close_trial_run(uri: str, run_id: str, state: str, values: Mapping[str, Any]
                      metrics=[Metric(k, float(v), 0, 0) for k, v in metrics.items()])
     if error:
         client.log_text(run_id, error, "trial_error.txt")
-    status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
+    status = status or {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
     if run.info.status != status:
         client.set_terminated(run_id, status)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import asdict, replace
@@ -69,10 +70,18 @@ def _ray_workers(job: Job, workers: int, address: str | None, threads: int | Non
     return sum(ray.get([task.remote(job) for _ in range(workers)]))
 
 
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # as Ctrl-C: the trial is told FAIL, its run KILLED, its values queued again
+
+
 if __name__ == "__main__":  # a worker process started by run_workers
+    signal.signal(signal.SIGTERM, _terminate)
     _job = Job(**json.loads(sys.argv[1]))
     logging.basicConfig(level=_job.log_level,
                         format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
     import xner.registry  # noqa: F401  (components the experiment names)
 
-    sys.exit(0 if work(_job) >= 0 else 1)
+    try:
+        sys.exit(0 if work(_job) >= 0 else 1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -250,3 +250,36 @@ def test_the_budget_is_the_studys_and_a_larger_one_queues_the_difference(tmp_pat
 
 def _trials_of(storage: object, name: str) -> list[optuna.trial.FrozenTrial]:
     return optuna.load_study(study_name=name, storage=storage).trials
+
+
+def test_sigterm_fails_every_running_trial_closes_its_run_and_queues_it_again(tmp_path: Path) -> None:
+    """SIGTERM to the command (Slurm's cancel, a stopped pod): its own trial and its worker process's
+    trial are told FAIL, their runs KILLED, their values queued again; nothing stays RUNNING."""
+    exp = _experiment(tmp_path, RHO, "term", train=300)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    sets = [a for s in [*TINY, "train.distill_epochs=40"] for a in ("--set", s)]
+    proc = subprocess.Popen([sys.executable, "-m", "xner.core.cli", "search", str(exp), "--n-trials", "4",
+                             "--workers", "2", "--device", "cpu", "--tracking-uri", uri, *sets],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    running: list = []
+    while time.monotonic() < deadline and len(running) < 2:
+        time.sleep(0.3)
+        if (tmp_path / "optuna.journal").exists():
+            running = [t for t in _trials(tmp_path, "term") if t.state == States.RUNNING
+                       and "xner.mlflow_run" in t.user_attrs]
+    assert len(running) == 2, "two workers never ran trials at once"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    trials = {t.number: t for t in _trials(tmp_path, "term")}
+    assert not [t for t in trials.values() if t.state == States.RUNNING]
+    client = MlflowClient(tracking_uri=uri)
+    for t in running:
+        done = trials[t.number]
+        assert done.state == States.FAIL and done.user_attrs["xner.error"].startswith("interrupted")
+        run = client.get_run(done.user_attrs["xner.mlflow_run"])
+        assert run.info.status == "KILLED" and run.data.tags["xner.trial_state"] == "FAIL"
+        again = [r for r in trials.values() if r.user_attrs.get("xner.retry_of") == t.number]
+        assert len(again) == 1 and again[0].state == States.WAITING
+        assert again[0].system_attrs["fixed_params"] == done.params  # the same values, queued
