@@ -313,6 +313,14 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def run(models: str = "me5,tiny", sentences: int = 256, batch: int = 32, steps: int = 4) -> list[str]:
+    """`make bench`'s entry: the table's lines, or why it was skipped."""
+    if not all((SHARED / f).exists() for f in ("data/conll/en/train.txt", "models/me5-small-trimmed")):
+        return [f"skipped: {SHARED} lacks data/conll/en/train.txt or models/me5-small-trimmed"]
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return table(bench(models.split(","), sentences, batch, steps, device)).splitlines()
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
