@@ -394,16 +394,17 @@ def main() -> None:
         for name in a.models.split(","):
             png = Path(a.scaling).with_stem(f"{Path(a.scaling).stem}-{name}")
             res = scaling(name, a.sentences, a.steps, torch.device(a.device), png)
-            print(f"{name}: {res} -> {png}")
+            sys.stdout.write(f"{name}: {res} -> {png}\n")
         return
     if a.one:
         name, kind, loop = a.one.split(",")
-        print(json.dumps(measure(name, kind, loop, a.sentences, a.batch, a.steps, torch.device(a.device))))
+        got = measure(name, kind, loop, a.sentences, a.batch, a.steps, torch.device(a.device))
+        sys.stdout.write(json.dumps(got) + "\n")
         return
     if not all((SHARED / f).exists() for f in ("data/conll/en/train.txt", "models/me5-small-trimmed")):
         raise SystemExit(f"skipped: {SHARED} lacks data/conll/en/train.txt or models/me5-small-trimmed")
     rows = bench(a.models.split(","), a.sentences, a.batch, a.steps, torch.device(a.device))
-    print(table(rows))
+    sys.stdout.write(table(rows) + "\n")
 
 
 if __name__ == "__main__":

@@ -106,8 +106,8 @@ def run_trial(study: Any, storage: Any, trial_id: int, job: Job, search: SearchC
             try:
                 metrics["test_f1"] = objective_value(out.results, "test_f1")
                 trial.set_user_attr("test_f1", metrics["test_f1"])  # for the record; never the objective
-            except RuntimeError:
-                pass
+            except RuntimeError as exc:  # dev scored, test did not: the objective stands
+                log.warning("trial %d: no test F1 to log (%s)", trial.number, exc)
             state = "COMPLETE"
         except Pruned as exc:
             state, error = "PRUNED", str(exc)
