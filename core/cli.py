@@ -108,7 +108,7 @@ def _cmd_ablate(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from xner.core import search as se
+    from xner.core import search_command as se
 
     _load_components()
     if args.rerun_best:

@@ -1,4 +1,5 @@
-"""`xner search`: Optuna over the experiment's `search:` block, maximising mean target-dev F1.
+"""The Optuna layer of `xner search` (the command is `core/search_command.py`): storage, study,
+queue, trial loop, recovery and figures, maximising mean target-dev F1.
 
 * A trial is an ordinary tracked run of the experiment with the sampled values as overrides, on the
   first `search.seeds` seeds: it reuses every cached node its values do not touch (a trial that moves
@@ -29,7 +30,6 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +39,13 @@ from xner.core.config import load_experiment
 from xner.core.config_schema import ExperimentConfig, SearchConfig
 from xner.core.errors import ConfigError, Pruned
 from xner.core.locks import process_start
-from xner.core.search_runs import STATE_TAG, STUDY_TAG, TRIAL_TAG, close_trial_run, redact
+from xner.core.search_runs import STUDY_TAG, TRIAL_TAG, close_trial_run
 from xner.core.search_space import (
     BEAT,
     WORKER,
     Reporter,
     as_overrides,
-    check_space,
+    count,
     dead_reason,
     objective_value,
     sample,
@@ -68,7 +68,7 @@ class Job:
     seeds: list[int]
     device: str = "auto"
     track: bool = True
-    tracking_uri: str | None = None
+    tracking_uri: str | None = None  # resolved by the command; None when not tracking
     log_level: int = logging.INFO
     extra: list[str] = field(default_factory=list)  # worker-only overrides (threads), not in best.yaml
 
@@ -125,19 +125,12 @@ def run_trial(study: Any, storage: Any, trial_id: int, job: Job, search: SearchC
                state={"COMPLETE": states.COMPLETE, "PRUNED": states.PRUNED, "FAIL": states.FAIL}[state])
     log.info("trial %d %s%s %s", trial.number, state, f" target dev F1 {value:.2f}" if value is not None
              else "", {k: round(v, 6) if isinstance(v, float) else v for k, v in values.items()})
-    if run.get("id") and job.track:
+    if run.get("id") and job.tracking_uri:
         try:
-            close_trial_run(_uri(job), run["id"], state, values, metrics, error)
+            close_trial_run(job.tracking_uri, run["id"], state, values, metrics, error)
         except Exception as exc:  # the study goes on; the trial is in Optuna's storage
             log.warning("could not close trial %d's MLflow run: %s", trial.number, exc)
     return state
-
-
-def _uri(job: Job) -> str:
-    from xner.core.tracking import resolve_tracking_uri
-
-    cfg = load_experiment(job.path, job.overrides)
-    return resolve_tracking_uri(job.tracking_uri, cfg.tracking.uri)
 
 
 @contextmanager
@@ -310,9 +303,10 @@ def _after_death(study: Any, t: Any, why: str, search: SearchConfig, job: Job | 
     if again:
         _enqueue(study, 1, dict(t.params), **{RETRIES: retries + 1, RETRY_OF: t.number})
     run = t.user_attrs.get(RUN)
-    if run and job is not None and job.track:
+    if run and job is not None and job.tracking_uri:
         try:
-            close_trial_run(_uri(job), run, "FAIL", t.user_attrs.get(CONFIG, {}), {}, why, status="KILLED")
+            close_trial_run(job.tracking_uri, run, "FAIL", t.user_attrs.get(CONFIG, {}), {}, why,
+                            status="KILLED")
         except Exception as exc:
             log.warning("could not close trial %d's MLflow run: %s", t.number, exc)
 
@@ -333,111 +327,7 @@ def work(job: Job) -> int:
         ran += 1
 
 
-# -- the command -----------------------------------------------------------------------------------
-@dataclass
-class SearchOutcome:
-    study: Any
-    ran: int  # trials run by this command's workers
-    best_yaml: Path | None
-    study_run: str | None
-
-
-def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None = None,
-           storage: str | None = None, device: str = "auto", track: bool = True,
-           tracking_uri: str | None = None, *, study_name: str | None = None, workers: int | None = None,
-           seeds: int | None = None, pruner: str | None = None, executor: str | None = None,
-           ray_address: str | None = None, best_out: str | Path | None = None) -> SearchOutcome:
-    """Create or join the study, run its queued trials with `workers` workers, then put the plots and
-    the best trial's YAML on the study's run."""
-    overrides = list(overrides)
-    if pruner is not None:
-        overrides.append(f"search.pruner.type={pruner}")
-    cfg = load_experiment(path, overrides)
-    check_space(path, overrides, cfg)
-    search_cfg = cfg.search
-    name = study_name or search_cfg.study or cfg.name
-    location = storage_location(cfg, storage)
-    k = seeds or search_cfg.seeds
-    if k > len(cfg.seeds):
-        raise ConfigError(f"--seeds {k}: the experiment has only {len(cfg.seeds)} seeds")
-    uri = None
-    if track:
-        from xner.core.track import check_tracking
-        from xner.core.tracking import resolve_tracking_uri
-
-        uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
-        check_tracking(uri)
-    st = open_storage(location, search_cfg)
-
-    def create_run() -> str | None:
-        if uri is None:
-            return None
-        from xner.core.search_runs import open_study_run
-
-        return open_study_run(uri, cfg.tracking.experiment or cfg.name, name, location, {
-            **{k: p.model_dump(exclude_none=True) for k, p in search_cfg.space.items()},
-            **{f"simplex.{g}": ks for g, ks in search_cfg.simplex.items()}, "seeds": k,
-            "pruner": search_cfg.pruner.type})
-
-    study = open_study(st, name, n_trials or search_cfg.n_trials, search_cfg, create_run)
-    log.info("study %s in %s: %d trials queued, %d workers here", name, redact(location),
-             _count(study, "WAITING"), workers or search_cfg.workers)
-    job = Job(str(path), overrides, location, name, cfg.seeds[:k], device, track, uri,
-              logging.getLogger().getEffectiveLevel())
-    from xner.core.search_workers import run_workers
-
-    ran = run_workers(job, workers or search_cfg.workers, executor or cfg.execution.executor,
-                      ray_address or cfg.execution.ray_address, cfg.execution.threads)
-    study = load_study(st, name, search_cfg)
-    out = best_out or Path(cfg.store).parent / "search" / f"{name}.best.yaml"
-    best_yaml = finish(study, path, overrides, out, uri)
-    return SearchOutcome(study, ran, best_yaml, study.user_attrs.get(STUDY_RUN))
-
-
-def _count(study: Any, state: str) -> int:
-    import optuna
-
-    return len(study.get_trials(deepcopy=False, states=(getattr(optuna.trial.TrialState, state),)))
-
-
-def best_trial(study: Any) -> Any | None:
-    import optuna
-
-    done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    return max(done, key=lambda t: t.value) if done else None
-
-
-def finish(study: Any, path: str | Path, overrides: Sequence[str], out: str | Path, uri: str | None
-           ) -> Path | None:
-    """The best trial's YAML, and on the study's run: counts, best value, plots, the YAML."""
-    from xner.core.search_runs import close_study_run, write_best
-
-    best = best_trial(study)
-    best_yaml = None
-    if best is not None:
-        header = (f"best of study {study.study_name}: trial #{best.number}, mean target-dev F1 "
-                  f"{best.value:.4f} on seeds {best.user_attrs.get('seeds', '')}\n"
-                  f"rerun on every seed and on test: xner search {path} --rerun-best")
-        best_yaml = write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
-    run = study.user_attrs.get(STUDY_RUN)
-    if uri is None or run is None:
-        return best_yaml
-    counts = {f"trials_{s.lower()}": _count(study, s) for s in ("COMPLETE", "PRUNED", "FAIL")}
-    if best is not None:
-        counts["best_dev_f1"] = best.value
-    open_ = _count(study, "RUNNING") + _count(study, "WAITING")
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        files = plots(study, Path(tmp)) + ([best_yaml] if best_yaml else [])
-        try:
-            close_study_run(uri, run, counts, {"trial": best.number, "run": best.user_attrs.get(RUN)}
-                            if best else None, files, finished=open_ == 0)
-        except Exception as exc:
-            log.warning("could not update the study's MLflow run: %s", exc)
-    return best_yaml
-
-
+# -- figures ---------------------------------------------------------------------------------------
 def plots(study: Any, folder: Path) -> list[Path]:
     """Optuna's own figures: history, parameter importances, parallel coordinates, slice; each as a
     static PNG (matplotlib) and all in one interactive HTML page (plotly). A figure that the trials
@@ -448,7 +338,7 @@ def plots(study: Any, folder: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import optuna
 
-    done = _count(study, "COMPLETE")
+    done = count(study, "COMPLETE")
     kinds = ["optimization_history", "param_importances", "parallel_coordinate", "slice"]
     files, html = [], []
     with warnings.catch_warnings():
@@ -475,27 +365,3 @@ def plots(study: Any, folder: Path) -> list[Path]:
                         encoding="utf-8")
         files.append(page)
     return files
-
-
-def rerun_best(path: str | Path, overrides: Sequence[str] = (), storage: str | None = None,
-               study_name: str | None = None, best_out: str | Path | None = None, device: str = "auto",
-               track: bool = True, tracking_uri: str | None = None) -> tuple[Any, Path, Any]:
-    """The best trial's YAML, run as an ordinary experiment on every seed (test F1 included):
-    returns (best trial, YAML path, ablate Outcome)."""
-    from xner.core import ablate
-    from xner.core.search_runs import write_best
-
-    cfg = load_experiment(path, list(overrides))
-    name = study_name or cfg.search.study or cfg.name
-    study = load_study(open_storage(storage_location(cfg, storage), cfg.search), name, cfg.search)
-    best = best_trial(study)
-    if best is None:
-        raise ConfigError(f"study {name!r} has no complete trial yet; run `xner search {path}` first")
-    out = best_out or Path(cfg.store).parent / "search" / f"{name}.best.yaml"
-    header = f"best of study {name}: trial #{best.number}, mean target-dev F1 {best.value:.4f}"
-    yaml_path = write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
-    outcome = ablate.execute(yaml_path, [], device=device, track=track, tracking_uri=tracking_uri,
-                             command=f"search-best:{name}#{best.number}",
-                             tags={STUDY_TAG: name, TRIAL_TAG: f"best #{best.number}", STATE_TAG: "rerun"})
-    return best, yaml_path, outcome
-

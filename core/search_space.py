@@ -165,3 +165,14 @@ def dead_reason(t: Any, native_heartbeat: bool, grace_s: float, now: float | Non
     return f"no heartbeat from worker {owner['pid']} on {owner['host']} for {now - beat:.0f}s"
 
 
+
+
+def count(study: Any, state: str) -> int:
+    """Trials of the study in `state` (COMPLETE, PRUNED, FAIL, RUNNING, WAITING)."""
+    return sum(t.state.name == state for t in study.get_trials(deepcopy=False))
+
+
+def best_trial(study: Any) -> Any | None:
+    """The complete trial with the highest objective, or None before the first one completes."""
+    done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    return max(done, key=lambda t: t.value) if done else None

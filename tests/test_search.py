@@ -20,7 +20,8 @@ from mlflow import MlflowClient
 
 from xner.core import ablate
 from xner.core.errors import Pruned
-from xner.core.search import Job, load_study, open_storage, rerun_best, search
+from xner.core.search import Job, load_study, open_storage
+from xner.core.search_command import rerun_best, search
 from xner.core.stages import STAGES
 
 WEIGHTS = ("  simplex:\n    teacher_weights: [teachers.source.weight, teachers.entity.weight, "
