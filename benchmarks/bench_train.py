@@ -11,7 +11,8 @@ encoder forward for each of the three updates (NER, generator, discriminators).
 Printed per (model, step): real tokens/s (padding excluded) and the ratio to the reference, model
 GFLOP/s (useful FLOPs of real tokens) and MFU against the measured fp32 matmul peak, and the peak
 memory a step adds to the loaded model (each measurement in a fresh process: CUDA allocator peak on
-a GPU, peak RSS on the CPU).
+a GPU, peak RSS on the CPU). `benchmarks.bench_train_scaling` plots throughput against batch size
+and sentence length.
 Run: `python -m benchmarks.bench_train [--sentences 256] [--batch 32] [--steps 4] [--models me5,tiny]`
 """
 
@@ -127,8 +128,8 @@ def load(name: str, sentences: int, batch: int, device: torch.device) -> Bundle:
     discs = {"language": LanguageDiscriminator(h, 500).to(device),
              "order": OrderDiscriminator(h, 256).to(device)}
     tok = bundle.tokenizer
-    batches = {"main": _batches(corpus, tok, ls, batch, 0, 1), "src": _batches(corpus, tok, ls, batch, 0, 1),
-               "tgt": _batches(corpus, tok, ls, batch, 1, 0),
+    main = _batches(corpus, tok, ls, batch, 0, 1)  # also the source side (its own cycle per loop)
+    batches = {"main": main, "src": main, "tgt": _batches(corpus, tok, ls, batch, 1, 0),
                "soft": _batches(corpus, tok, ls, batch, 0, 1, True)}
     return Bundle(name, model, discs, batches)
 
@@ -166,11 +167,17 @@ def step_flops(model: NerModel, batches: list[Mapping[str, torch.Tensor]], backw
     return total
 
 
+def step_discs(kind: str, b: Bundle) -> dict[str, torch.nn.Module]:
+    """The discriminators a step trains: none (ner, distill), language (tladv), both (mladv)."""
+    if kind in ("ner", "distill"):
+        return {}
+    return {k: v for k, v in b.discs.items() if kind == "mladv" or k == "language"}
+
+
 # -- the two loops ---------------------------------------------------------------------------------
 def xner_step(kind: str, b: Bundle, device: torch.device) -> Callable[[int], int]:
     """One step of `kind` as the training stages run it; returns real tokens processed."""
-    discs = {} if kind in ("ner", "distill") else {k: v for k, v in b.discs.items()
-                                                  if kind == "mladv" or k == "language"}
+    discs = step_discs(kind, b)
     specs = {k: AdversarialSpec(k, "order" if k == "order" else "language") for k in discs}
     runner = StepRunner(b.model, discs, specs, lr_ner=1e-5, lr_generator=1e-7, lr_discriminator=1e-4,
                         weight_decay=0.01, total_steps=10_000, warmup=0.0, grad_clip=None, device=device,
@@ -200,8 +207,7 @@ def reference_step(kind: str, b: Bundle, device: torch.device) -> Callable[[int]
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=1e-5)
     opt_g = torch.optim.AdamW([p for p in enc.parameters() if p.requires_grad], lr=1e-7)
-    discs = {} if kind in ("ner", "distill") else {k: v for k, v in b.discs.items()
-                                                  if kind == "mladv" or k == "language"}
+    discs = step_discs(kind, b)
     opt_d = torch.optim.AdamW([p for d in discs.values() for p in d.parameters()], lr=1e-4) if discs else None
     main = cycle(b.batches["soft" if kind == "distill" else "main"])
     src, tgt = cycle(b.batches["src"]), cycle(b.batches["tgt"])
@@ -302,63 +308,6 @@ def bench(models: list[str], sentences: int, batch: int, steps: int, device: tor
     return rows
 
 
-def _fixed_length(b: Bundle, length: int, batch: int) -> list[dict[str, torch.Tensor]]:
-    """Batches of `length` real sub-tokens per row (real token ids, tiled), labels on every token."""
-    ids = torch.cat([x["input_ids"][x["attention_mask"].bool()] for x in b.batches["main"]])
-    ids = ids.repeat(1 + 4 * batch * length // len(ids))  # tiled: four batches at any length
-    rows = ids[: 4 * batch * length].view(-1, length)
-    out = []
-    for i in range(0, len(rows) - batch + 1, batch):
-        x = rows[i:i + batch]
-        out.append({"input_ids": x, "attention_mask": torch.ones_like(x),
-                    "labels": torch.randint(0, 9, x.shape, generator=torch.Generator().manual_seed(i))})
-    return out
-
-
-def scaling(name: str, sentences: int, steps: int, device: torch.device, png: Path) -> dict[str, list]:
-    """NER-step tokens/s against batch size (real bucketed batches) and against sentence length
-    (fixed-length rows of real token ids, batch 32); saved as a two-panel PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    result: dict[str, list] = {"batch": [], "length": []}
-    for size in (8, 16, 32, 64):
-        b = load(name, sentences, size, device)
-        result["batch"].append((size, timed_tokens(xner_step("ner", b, device), steps, device)))
-    b = load(name, sentences, 32, device)
-    for length in (16, 32, 64, 128):
-        b.batches["main"] = _fixed_length(b, length, 32)
-        result["length"].append((length, timed_tokens(xner_step("ner", b, device), steps, device)))
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    for ax, key, label in ((axes[0], "batch", "batch size (sentences)"),
-                           (axes[1], "length", "sub-tokens per sentence (batch 32)")):
-        xs, ys = zip(*result[key], strict=True)
-        ax.plot(xs, ys, marker="o")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(xs, [str(x) for x in xs])
-        ax.set_xlabel(label)
-        ax.set_ylabel("real tokens / s")
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"{name}: NER step throughput on {device}")
-    fig.tight_layout()
-    fig.savefig(png, dpi=120)
-    plt.close(fig)
-    return result
-
-
-def timed_tokens(step: Callable[[int], int], steps: int, device: torch.device) -> float:
-    step(-1)
-    _sync(device)
-    tokens, t = 0, time.perf_counter()
-    for i in range(steps):
-        tokens += step(i)
-    _sync(device)
-    return tokens / (time.perf_counter() - t)
-
-
 def table(rows: list[dict]) -> str:
     head = ("| model | step | xner tok/s | reference tok/s | ratio | xner GFLOP/s | MFU "
             "| peak MB xner / ref |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -387,15 +336,7 @@ def main() -> None:
     p.add_argument("--models", default="me5,tiny")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # MODEL,STEP,LOOP in this process
-    p.add_argument("--scaling", default=None, metavar="PNG",
-                   help="instead: NER-step throughput against batch size and length, as a PNG")
     a = p.parse_args()
-    if a.scaling:
-        for name in a.models.split(","):
-            png = Path(a.scaling).with_stem(f"{Path(a.scaling).stem}-{name}")
-            res = scaling(name, a.sentences, a.steps, torch.device(a.device), png)
-            sys.stdout.write(f"{name}: {res} -> {png}\n")
-        return
     if a.one:
         name, kind, loop = a.one.split(",")
         got = measure(name, kind, loop, a.sentences, a.batch, a.steps, torch.device(a.device))
