@@ -26,7 +26,15 @@ from xner.core.search import (
     plots,
     storage_location,
 )
-from xner.core.search_runs import STATE_TAG, STUDY_TAG, TRIAL_TAG, redact
+from xner.core.search_runs import (
+    STATE_TAG,
+    STUDY_TAG,
+    TRIAL_TAG,
+    close_study_run,
+    open_study_run,
+    redact,
+    write_best,
+)
 from xner.core.search_space import best_trial, check_space, count
 
 log = logging.getLogger(__name__)
@@ -70,8 +78,6 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
     def create_run() -> str | None:
         if uri is None:
             return None
-        from xner.core.search_runs import open_study_run
-
         return open_study_run(uri, cfg.tracking.experiment or cfg.name, name, location, {
             **{k: p.model_dump(exclude_none=True) for k, p in search_cfg.space.items()},
             **{f"simplex.{g}": ks for g, ks in search_cfg.simplex.items()}, "seeds": k,
@@ -87,23 +93,28 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
     ran = run_workers(job, workers or search_cfg.workers, executor or cfg.execution.executor,
                       ray_address or cfg.execution.ray_address, cfg.execution.threads)
     study = load_study(st, name, search_cfg)
-    out = best_out or Path(cfg.store).parent / "search" / f"{name}.best.yaml"
-    best_yaml = finish(study, path, overrides, out, uri)
+    best_yaml = finish(study, path, overrides, best_out or best_path(cfg, name), uri)
     return SearchOutcome(study, ran, best_yaml, study.user_attrs.get(STUDY_RUN))
+
+
+def best_path(cfg: Any, study: str) -> Path:
+    """Where a study's best experiment goes unless --best-out says otherwise: beside the store."""
+    return Path(cfg.store).parent / "search" / f"{study}.best.yaml"
+
+
+def write_best_trial(study: str, best: Any, path: str | Path, overrides: Sequence[str], out: str | Path
+                     ) -> Path:
+    header = (f"best of study {study}: trial #{best.number}, mean target-dev F1 {best.value:.4f} on "
+              f"seeds {best.user_attrs.get('seeds', '')}\nrerun on every seed and on test: xner search "
+              f"{path} --rerun-best")
+    return write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
 
 
 def finish(study: Any, path: str | Path, overrides: Sequence[str], out: str | Path, uri: str | None
            ) -> Path | None:
     """The best trial's YAML, and on the study's run: counts, best value, plots, the YAML."""
-    from xner.core.search_runs import close_study_run, write_best
-
     best = best_trial(study)
-    best_yaml = None
-    if best is not None:
-        header = (f"best of study {study.study_name}: trial #{best.number}, mean target-dev F1 "
-                  f"{best.value:.4f} on seeds {best.user_attrs.get('seeds', '')}\n"
-                  f"rerun on every seed and on test: xner search {path} --rerun-best")
-        best_yaml = write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
+    best_yaml = write_best_trial(study.study_name, best, path, overrides, out) if best else None
     run = study.user_attrs.get(STUDY_RUN)
     if uri is None or run is None:
         return best_yaml
@@ -128,7 +139,6 @@ def rerun_best(path: str | Path, overrides: Sequence[str] = (), storage: str | N
     """The best trial's YAML, run as an ordinary experiment on every seed (test F1 included):
     returns (best trial, YAML path, ablate Outcome)."""
     from xner.core import ablate
-    from xner.core.search_runs import write_best
 
     cfg = load_experiment(path, list(overrides))
     name = study_name or cfg.search.study or cfg.name
@@ -136,9 +146,7 @@ def rerun_best(path: str | Path, overrides: Sequence[str] = (), storage: str | N
     best = best_trial(study)
     if best is None:
         raise ConfigError(f"study {name!r} has no complete trial yet; run `xner search {path}` first")
-    out = best_out or Path(cfg.store).parent / "search" / f"{name}.best.yaml"
-    header = f"best of study {name}: trial #{best.number}, mean target-dev F1 {best.value:.4f}"
-    yaml_path = write_best(path, out, overrides, best.user_attrs.get(CONFIG, {}), header)
+    yaml_path = write_best_trial(name, best, path, overrides, best_out or best_path(cfg, name))
     outcome = ablate.execute(yaml_path, [], device=device, track=track, tracking_uri=tracking_uri,
                              command=f"search-best:{name}#{best.number}",
                              tags={STUDY_TAG: name, TRIAL_TAG: f"best #{best.number}", STATE_TAG: "rerun"})
