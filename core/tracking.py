@@ -229,11 +229,11 @@ class MlflowTracker:
             run, done = self._run(f"{row} · {lang}", self.parent_id,
                                   {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
                                    "seed": "all", TARGET: f"{row}|{lang}"}, reuse_open=True)
-            if not done:
+            self._groups[(variant, lang)] = run  # registered first: a signal during the params
+            if not done:                         # below still finds it open and closes it KILLED
                 self._log(run, params={**self._params(exp, variant, lang), "language": lang})
             else:
                 self._closed.add(run)
-            self._groups[(variant, lang)] = run
         return self._groups[(variant, lang)]
 
     def _params(self, exp: Experiment, variant: str, lang: str) -> dict[str, Any]:
@@ -251,9 +251,9 @@ class MlflowTracker:
                               {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
                                "seed": t.seed, TARGET: f"{row}|{t.lang}|{t.seed}"})
         if not done:
+            self._seeds[(t.variant, t.lang, t.seed)] = run  # registered before its params, as groups
             params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
             self._log(run, params=params)
-            self._seeds[(t.variant, t.lang, t.seed)] = run
         return run
 
     def epoch_done(self, run: str, prefix: str, node_key: str, epoch: int, metrics: Mapping[str, float]
