@@ -26,6 +26,7 @@ from xner.core.data.batching import make_loader
 from xner.core.data.corpus import Corpus
 from xner.core.labels import IGNORE_INDEX
 from xner.core.metrics import quick_f1
+from xner.core.models.checkpoint import MODEL
 from xner.core.models.discriminators import LanguageDiscriminator
 from xner.core.pipeline import Node, StageContext
 from xner.core.pseudo import best_of_seeds, l_score, top_ratio
@@ -107,7 +108,7 @@ def language_probe(store: Store, svc: Services, sources: Sequence[Node], max_sen
         ctx = StageContext(node or first, Path(), store, svc)
         edir = encoder_dir(ctx)
         model = (svc.new_model(enc, edir, len(ls)) if node is None else
-                 svc.load_model(enc, edir, len(ls), store.path(node.stage, node.key) / "model.pt"))
+                 svc.load_model(enc, edir, len(ls), store.path(node.stage, node.key) / MODEL))
         feats = {r: word_features(model, c, svc, edir, enc["max_length"], data["format"])
                  for r, c in splits.items()}
         acc = probe_accuracy((feats["src_train"], feats["tgt_train"]), (feats["src_dev"], feats["tgt_test"]))

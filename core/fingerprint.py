@@ -31,7 +31,7 @@ _COMMON = ("core.data.align", "core.data.batching", "core.data.corpus", "core.da
            "core.stages.services")
 _TRAIN = (*_COMMON, "core.models.discriminators", "core.models.viterbi", "core.train.loop",
           "core.train.optim", "core.train.steps", "core.train.predict", "core.metrics",
-          "core.stages.training")
+          "core.models.checkpoint", "core.stages.training")
 STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "encoder": ("core.stages.inputs", "core.models.encoder", "registry.encoders"),
     "translate": ("core.stages.inputs", "core.data.readers", "core.data.corpus", "core.translate.datasets",

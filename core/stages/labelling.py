@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import torch
 
 from xner.core.data.batching import make_loader
 from xner.core.data.corpus import Corpus
 from xner.core.data.readers import write_conll
 from xner.core.metrics import evaluate
+from xner.core.models import checkpoint as ckpt
 from xner.core.models.device import seed_everything
 from xner.core.pipeline import StageContext
 from xner.core.pseudo import best_of_seeds, l_score, top_ratio, weighted_union
@@ -43,10 +43,10 @@ def _predict_role(ctx: StageContext, role: str, corpus: Corpus, with_disc: bool)
     p = ctx.node.params
     ls = label_set_for(p["data"]["format"])
     edir = encoder_dir(ctx)
-    model = svc.load_model(p["encoder"], edir, len(ls), ctx.input_dir(role) / "model.pt")
+    model = svc.load_model(p["encoder"], edir, len(ls), ctx.input_dir(role) / ckpt.MODEL)
     disc = None
     if with_disc:
-        states = torch.load(ctx.input_dir(role) / "discriminators.pt", weights_only=True)
+        states = ckpt.load_discriminators(ctx.input_dir(role) / ckpt.DISCRIMINATORS)
         lang = ctx.input_manifest(role)["params"]["discriminators"].get("language")
         if lang is not None and "language" in states:
             mods, _ = build_discriminators({"language": lang}, model.encoder.hidden_size)
@@ -120,7 +120,7 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), mode="distill", desc=ctx.node.name,
                  kd_loss=train["kd_loss"], on_epoch=lambda e, m: svc.epoch_done(ctx.node, e, m))
-    return _save(ctx, result, {})
+    return _save(ctx, result, model, {})
 
 
 def run_evaluate(ctx: StageContext) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
 from xner.core.data.corpus import Corpus
 from xner.core.errors import Pruned
 from xner.core.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
+from xner.core.models.checkpoint import load_model_state
 from xner.core.models.device import resolve_device
 from xner.core.models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
 from xner.core.models.ner_model import NerModel
@@ -110,6 +111,7 @@ class Services:
 
     def load_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int,
                    checkpoint: Path) -> NerModel:
+        """A model rebuilt from the encoder directory, then the checkpoint's trainable weights."""
         model = self.new_model(encoder, encoder_dir, num_labels)
-        model.load_state_dict(torch.load(checkpoint, map_location=self.device, weights_only=True))
+        load_model_state(model, checkpoint, self.device)
         return model

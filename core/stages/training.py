@@ -21,6 +21,7 @@ import torch
 
 from xner.core.data.batching import make_loader
 from xner.core.data.corpus import Corpus
+from xner.core.models import checkpoint as ckpt
 from xner.core.models.device import seed_everything
 from xner.core.models.discriminators import LanguageDiscriminator, OrderDiscriminator
 from xner.core.pipeline import StageContext
@@ -200,16 +201,18 @@ def train_ner(ctx: StageContext, model: torch.nn.Module, discs: dict[str, torch.
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), adversarial=adversarial_loaders(ctx, specs, train["batch_size"]),
                  desc=ctx.node.name, on_epoch=lambda e, m: svc.epoch_done(ctx.node, e, m))
-    return _save(ctx, result, discs)
+    return _save(ctx, result, model, discs)
 
 
 def _select(train: Mapping[str, Any]) -> str:
     return "dev_f1" if train["selection_metric"] == "target_dev" else "source_dev_f1"
 
 
-def _save(ctx: StageContext, result: Any, discs: Mapping[str, torch.nn.Module]) -> dict[str, Any]:
-    torch.save(result.state["model"], ctx.out / "model.pt")
-    torch.save({n: result.state[n] for n in discs}, ctx.out / "discriminators.pt")
+def _save(ctx: StageContext, result: Any, model: torch.nn.Module, discs: Mapping[str, torch.nn.Module]
+          ) -> dict[str, Any]:
+    """The best epoch's trainable weights (frozen ones stay the encoder node's), discriminators, curve."""
+    ckpt.save_model(result.state["model"], ctx.out / ckpt.MODEL, len(ckpt.frozen_names(model)))
+    ckpt.save_discriminators({n: result.state[n] for n in discs}, ctx.out / ckpt.DISCRIMINATORS)
     (ctx.out / "curve.json").write_text(json.dumps(result.curve, indent=1))
     best = {k: v for k, v in result.best.items() if k != "epoch"}
     return {"best_epoch": result.best_epoch, **best, "curve": result.curve}
@@ -235,9 +238,9 @@ def run_teacher(ctx: StageContext) -> dict[str, Any]:
     seed_everything(ctx.node.seed)
     p, svc = ctx.node.params, ctx.services
     ls = label_set_for(p["data"]["format"])
-    model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("source") / "model.pt")
+    model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("source") / ckpt.MODEL)
     discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)
-    src_discs = torch.load(ctx.input_dir("source") / "discriminators.pt", weights_only=True)
+    src_discs = ckpt.load_discriminators(ctx.input_dir("source") / ckpt.DISCRIMINATORS)
     for name, spec in p["discriminators"].items():
         init = spec.get("init_from")
         if init:

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from xner.core.models.checkpoint import trainable_state
 from xner.core.train.steps import StepRunner
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ def cycle(loader: DataLoader) -> Iterator[Mapping[str, torch.Tensor]]:
 
 
 def snapshot(modules: Mapping[str, torch.nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
-    return {name: {k: v.detach().to("cpu", copy=True) for k, v in m.state_dict().items()}
-            for name, m in modules.items()}
+    """CPU copies of what can change: frozen weights stay the encoder's and are never copied."""
+    return {name: trainable_state(m) for name, m in modules.items()}
 
 
 @dataclass
