@@ -6,7 +6,7 @@ import importlib
 import sys
 
 NAMES = ("bench_metrics", "bench_viterbi", "bench_batching", "bench_translate", "bench_sharing",
-         "bench_store", "bench_executors", "bench_train")
+         "bench_store", "bench_executors", "bench_train", "bench_frozen")
 
 
 def main() -> int:

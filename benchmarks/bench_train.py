@@ -203,7 +203,6 @@ def xner_step(kind: str, b: Bundle, device: torch.device) -> Callable[[int], int
 def reference_step(kind: str, b: Bundle, device: torch.device) -> Callable[[int], int]:
     """The naive loop: padded to 128, frozen layers under autograd, one fresh forward per update."""
     model, enc = b.model, b.model.encoder
-    enc.no_grad_frozen_prefix = False
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=1e-5)
     opt_g = torch.optim.AdamW([p for p in enc.parameters() if p.requires_grad], lr=1e-7)

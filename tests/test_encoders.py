@@ -19,6 +19,7 @@ from xner.core.models import device as dev
 from xner.core.models.encoder import (
     NerHead,
     TokenEncoder,
+    find_embeddings,
     find_layers,
     freeze,
     load_hf_encoder,
@@ -66,8 +67,8 @@ def train_step(encoder: TokenEncoder, head: NerHead, tokenizer, seed: int = 0) -
     return {n for n, p in params.items() if not torch.equal(p, before[n])}
 
 
-def wrap(bundle, no_grad_prefix: bool = True) -> TokenEncoder:
-    return TokenEncoder(bundle.model, no_grad_frozen_prefix=no_grad_prefix)
+def wrap(bundle) -> TokenEncoder:
+    return TokenEncoder(bundle.model)
 
 
 # --------------------------------------------------------------------------- freezing
@@ -127,50 +128,47 @@ def test_the_frozen_check_fails_without_freezing():
     assert "enc.model.encoder.layer.0.attention.self.query.weight" in changed
 
 
-# --------------------------------------------------------------------------- no-grad prefix
+# --------------------------------------------------------------------------- frozen prefix
 
 
-def grads_and_output(bundle, no_grad_prefix: bool):
-    encoder = wrap(bundle, no_grad_prefix)
-    bundle.model.zero_grad(set_to_none=True)
-    seen: list[bool] = []
-    hooks = [
-        layer.register_forward_hook(lambda *_: seen.append(torch.is_grad_enabled()))
-        for layer in find_layers(bundle.model)
-    ]
-    torch.manual_seed(7)  # dropout is active: both paths must draw the same masks
+def saved_for_backward(bundle) -> Counter:
+    """How many tensors each block (embeddings, layer.0, ...) saves for backward in one forward."""
+    encoder, where, saved = wrap(bundle), ["outside"], Counter()
+    blocks = {"embeddings": find_embeddings(bundle.model),
+              **{f"layer.{i}": m for i, m in enumerate(find_layers(bundle.model))}}
+    hooks = [m.register_forward_pre_hook(lambda *_, n=n: where.append(n)) for n, m in blocks.items()]
+    hooks += [m.register_forward_hook(lambda *_: (where.pop(), None)[1]) for m in blocks.values()]
+
+    def pack(t):
+        saved[where[-1]] += 1
+        return t
+
     ids, mask = batch(bundle.tokenizer)
-    out = encoder(ids, mask)  # [B, S, H]
-    (out * torch.linspace(-1, 1, out.shape[-1])).sum().backward()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = encoder(ids, mask)  # [B, S, H]
+    out.sum().backward()
     for hook in hooks:
         hook.remove()
-    grads = {n: p.grad.clone() for n, p in bundle.model.named_parameters() if p.grad is not None}
-    return out.detach(), grads, seen
+    return saved
 
 
-def test_no_grad_prefix_matches_plain_forward_bit_for_bit():
+def test_frozen_prefix_saves_nothing_for_backward():
+    """Why TokenEncoder needs no torch.no_grad(): below the first trainable layer nothing is recorded."""
     bundle = tiny(frozen_layers=2, freeze_embeddings=True)
     bundle.model.train()
-    out_fast, grads_fast, seen_fast = grads_and_output(bundle, True)
-    out_plain, grads_plain, seen_plain = grads_and_output(bundle, False)
-    assert seen_fast == [False, False, True, True]  # the bottom two really ran without autograd
-    assert seen_plain == [True] * 4
-    assert torch.is_grad_enabled()
-    assert torch.equal(out_fast, out_plain)
-    assert grads_fast.keys() == grads_plain.keys() and len(grads_fast) == 2 * 16
-    for name, grad in grads_fast.items():
-        assert torch.equal(grad, grads_plain[name]), name
+    saved = saved_for_backward(bundle)
+    assert saved["embeddings"] == saved["layer.0"] == saved["layer.1"] == 0
+    assert saved["layer.2"] > 0 and saved["layer.3"] > 0
+    assert all(p.grad is None for p in find_layers(bundle.model)[1].parameters())
 
 
-def test_no_grad_prefix_respects_outer_no_grad_and_trainable_embeddings():
-    bundle = tiny(frozen_layers=2, freeze_embeddings=False)
-    encoder = wrap(bundle)
-    assert encoder.frozen_prefix() is None  # trainable embeddings need gradients through layers
+def test_trainable_embeddings_are_recorded_from_the_bottom():
+    bundle = tiny(frozen_layers=0, freeze_embeddings=False)
+    saved = saved_for_backward(bundle)
+    assert saved["embeddings"] > 0 and saved["layer.0"] > 0
     ids, mask = batch(bundle.tokenizer)
-    assert encoder(ids, mask).requires_grad
     with torch.no_grad():
-        out = encoder(ids, mask)
-        assert not torch.is_grad_enabled()
+        out = wrap(bundle)(ids, mask)
     assert out.shape == (*ids.shape, 32) and not out.requires_grad
 
 

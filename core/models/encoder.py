@@ -207,77 +207,28 @@ def freeze(model: nn.Module, freeze_embeddings: bool = True, frozen_layers: int 
     return frozen
 
 
-def _grad_off(_module: nn.Module, _args: Any) -> None:
-    torch.set_grad_enabled(False)
-
-
-def _grad_on(_module: nn.Module, _args: Any, _output: Any) -> None:
-    torch.set_grad_enabled(True)
-
-
 class TokenEncoder(nn.Module):
     """Contextual token features [B, S, H] from a HF encoder.
 
-    With `no_grad_frozen_prefix`, the frozen bottom (embeddings + leading fully frozen layers) runs
-    with autograd off: two hooks switch grad mode off before the embeddings and back on after the
-    last frozen layer, so the model's own forward (its attention-mask construction, position and
-    type ids) is used unchanged for every architecture `find_layers` understands. Gradients are
-    identical to the plain forward because nothing below the first trainable layer needs one.
-    Measured: autograd already records nothing below the first parameter that requires grad, so
-    the gain is within noise (me5-small, 3 frozen layers, 16x32 CPU batch: 453 vs 456 ms fwd+bwd);
-    the switch makes the "frozen bottom costs no graph" guarantee explicit rather than implicit.
+    The frozen bottom (embeddings + leading frozen layers) needs no `torch.no_grad()`: autograd
+    records an operation only when one of its inputs requires grad, and below the first trainable
+    parameter nothing does (the inputs are integer ids), so the frozen prefix already saves no
+    activations and builds no graph. `tests/test_encoders.py` checks that no tensor is saved for
+    backward inside the prefix, and `benchmarks/bench_frozen.py` measures the explicit no_grad
+    switch this class used to carry at no gain in time or memory.
     """
 
-    def __init__(self, model: PreTrainedModel, no_grad_frozen_prefix: bool = True) -> None:
+    def __init__(self, model: PreTrainedModel) -> None:
         super().__init__()
         self.model = model
-        self.no_grad_frozen_prefix = no_grad_frozen_prefix
-        # A tuple is not registered as a submodule, so state_dict keys are not duplicated.
-        self._blocks: tuple[nn.Module, tuple[nn.Module, ...]] | None
-        try:
-            self._blocks = (find_embeddings(model), tuple(find_layers(model)))
-        except ConfigError as exc:
-            self._blocks = None
-            log.info("TokenEncoder: plain forward for %s (%s)", type(model).__name__, exc)
-        else:
-            log.info("TokenEncoder: frozen prefix of %s runs without grad", type(model).__name__)
 
     @property
     def hidden_size(self) -> int:
         return int(self.model.config.hidden_size)
 
-    def frozen_prefix(self) -> int | None:
-        """Number of leading fully frozen layers, or None when the embeddings are trainable."""
-        if self._blocks is None:
-            return None
-        embeddings, layers = self._blocks
-        if any(p.requires_grad for p in embeddings.parameters()):
-            return None
-        count = 0
-        for layer in layers:
-            if any(p.requires_grad for p in layer.parameters()):
-                break
-            count += 1
-        return count
-
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         # input_ids, attention_mask: [B, S] -> last hidden states [B, S, H]
-        prefix = None
-        if self.no_grad_frozen_prefix and torch.is_grad_enabled():
-            prefix = self.frozen_prefix()
-        if prefix is None or self._blocks is None:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        embeddings, layers = self._blocks
-        last_frozen = layers[prefix - 1] if prefix > 0 else embeddings
-        off = embeddings.register_forward_pre_hook(_grad_off)
-        on = last_frozen.register_forward_hook(_grad_on)
-        try:
-            out = self.model(input_ids=input_ids, attention_mask=attention_mask)
-        finally:
-            off.remove()
-            on.remove()
-            torch.set_grad_enabled(True)  # the outer mode, checked above; also after an exception
-        return out.last_hidden_state  # [B, S, H]
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
 
 class NerHead(nn.Module):
