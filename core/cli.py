@@ -201,6 +201,14 @@ def _cmd_store_verify(args: argparse.Namespace) -> int:
     return 1 if damaged else 0
 
 
+def _cmd_store_du(args: argparse.Namespace) -> int:
+    from xner.core.store_usage import render, usage
+
+    root = _store_root(args.store)
+    sys.stdout.write(render(usage(root), root) + "\n")
+    return 0
+
+
 def _cmd_track(args: argparse.Namespace) -> int:
     from xner.core.config import load_experiment
     from xner.core.replay import journals, replay
@@ -313,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="move damaged nodes to .quarantine/ so that the next run rebuilds them")
     ver.add_argument("--quick", action="store_true", help="sizes and mtimes only, no hashing")
     ver.set_defaults(func=_cmd_store_verify)
+    du = st_sub.add_parser("du", help="disk use per stage: nodes, bytes, bytes per node, largest files",
+                           description="Disk use of a store per stage (hard links counted once). "
+                           "Example: xner store du demo-out/store")
+    du.add_argument("store", nargs="?", default=".xner/store", metavar="STORE_OR_EXPERIMENT")
+    du.set_defaults(func=_cmd_store_du)
 
     se = sub.add_parser(
         "search", help="Optuna over search.space, maximising mean target-dev F1",
