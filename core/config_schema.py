@@ -258,8 +258,8 @@ class TrainConfig(Section):
     viterbi_inside_start: bool = Field(False, description="allow I-X at sentence start in Viterbi "
                                        "(authors' decoder); False: IOB2's constraint")
     epoch_eval: list[Literal["dev", "test", "source_dev"]] = Field(
-        ["dev", "test", "source_dev"], description="splits scored after every epoch (dev selects the "
-        "checkpoint; test and source_dev are curves only)")
+        ["dev"], description="splits scored after every epoch: dev selects the checkpoint; add test "
+        "and source_dev for their curves (each costs a forward pass over the split per epoch)")
 
     @model_validator(mode="after")
     def _selection_scored(self) -> TrainConfig:
