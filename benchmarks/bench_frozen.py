@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 @contextmanager
 def no_grad_prefix(model: torch.nn.Module, frozen_layers: int):
     """Grad mode off from the embeddings' entry to the last frozen layer's exit."""
-    off = find_embeddings(model).register_forward_pre_hook(lambda *_: torch.set_grad_enabled(False))
+    off = find_embeddings(model).register_forward_pre_hook(
+        lambda *_: (torch.set_grad_enabled(False), None)[1])
     on = find_layers(model)[frozen_layers - 1].register_forward_hook(
         lambda *_: (torch.set_grad_enabled(True), None)[1])
     try:

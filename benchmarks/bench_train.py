@@ -13,7 +13,7 @@ GFLOP/s (useful FLOPs of real tokens) and MFU against the measured fp32 matmul p
 memory a step adds to the loaded model (each measurement in a fresh process: CUDA allocator peak on
 a GPU, peak RSS on the CPU). `benchmarks.bench_train_scaling` plots throughput against batch size
 and sentence length.
-Run: `python -m benchmarks.bench_train [--sentences 256] [--batch 32] [--steps 4] [--models me5,tiny]`
+Run: `python -m benchmarks.bench_train [--sentences 256] [--batch 32] [--steps 12] [--models me5,tiny]`
 """
 
 from __future__ import annotations
@@ -318,7 +318,7 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run(models: str = "me5,tiny", sentences: int = 256, batch: int = 32, steps: int = 4) -> list[str]:
+def run(models: str = "me5,tiny", sentences: int = 256, batch: int = 32, steps: int = 12) -> list[str]:
     """`make bench`'s entry: the table's lines, or why it was skipped."""
     if not all((SHARED / f).exists() for f in ("data/conll/en/train.txt", "models/me5-small-trimmed")):
         return [f"skipped: {SHARED} lacks data/conll/en/train.txt or models/me5-small-trimmed"]
@@ -331,7 +331,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sentences", type=int, default=256)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--steps", type=int, default=12)
     p.add_argument("--models", default="me5,tiny")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # MODEL,STEP,LOOP in this process
