@@ -137,3 +137,13 @@ def test_loader_covers_every_row_and_uses_the_tokenizer_pad_id() -> None:
     bad = EncodedDataset(enc, [np.ones((1, 7))] * enc.num_sentences)
     with pytest.raises(XnerError, match="expected"):
         bad[0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (pinned host memory)")
+def test_pinned_loader_gives_page_locked_batches_with_the_same_content() -> None:
+    """The stages pin on CUDA so that `.to(device, non_blocking=True)` really overlaps the copy."""
+    enc = encode_corpus(toy_corpus(40), TOK, LABELS)
+    pinned = list(make_loader(enc, 8, shuffle=True, seed=1, pin_memory=True))
+    plain = list(make_loader(enc, 8, shuffle=True, seed=1))
+    assert all(v.is_pinned() for b in pinned for v in b.values())
+    assert all(torch.equal(a[k], b[k]) for a, b in zip(pinned, plain, strict=True) for k in a)

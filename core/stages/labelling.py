@@ -114,6 +114,7 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     corpus = svc.split(p["data"], "tgt_train").select(keep, name="selected")
     encoded = svc.encode(corpus, encoder_dir(ctx), ls, p["encoder"]["max_length"])
     loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
+                         pin_memory=svc.device.type == "cuda",
                          soft_labels=[np.asarray(probs[i], dtype=np.float32) for i in keep])
     model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls))
     runner = step_runner(ctx, model, {}, {}, train["lr_distill"], 0.0, train["epochs"] * len(loader))

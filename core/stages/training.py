@@ -180,7 +180,8 @@ def adversarial_loaders(ctx: StageContext, specs: Mapping[str, Mapping[str, Any]
             encoded = svc.encode(corpus, encoder_dir(ctx), ls, enc["max_length"], lang_ids,
                                  extras={"order": order}, extras_key="order:" + ",".join(group))
             loaders[name].append(make_loader(encoded, batch_size, shuffle=True,
-                                             seed=ctx.node.seed + 1000 * (i + 1) + 100 * j))
+                                             seed=ctx.node.seed + 1000 * (i + 1) + 100 * j,
+                                             pin_memory=svc.device.type == "cuda"))
     return loaders
 
 
@@ -194,7 +195,8 @@ def train_ner(ctx: StageContext, model: torch.nn.Module, discs: dict[str, torch.
     ls = label_set_for(data["format"])
     ner_corpus = union([dataset(ctx, d) for d in ner_data], "ner")
     encoded = svc.encode(ner_corpus, encoder_dir(ctx), ls, enc["max_length"])
-    loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed)
+    loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
+                         pin_memory=svc.device.type == "cuda")
     adv_specs = {n: AdversarialSpec(n, s["kind"], s.get("mask", "all")) for n, s in specs.items()}
     runner = step_runner(ctx, model, discs, adv_specs, train["lr_ner"], lr_discriminator,
                          train["epochs"] * len(loader))

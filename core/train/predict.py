@@ -43,14 +43,14 @@ def predict(
     model.eval()
     if language_discriminator is not None:
         language_discriminator.eval()
-    loader = make_loader(encoded, batch_size, shuffle=False)
+    loader = make_loader(encoded, batch_size, shuffle=False, pin_memory=device.type == "cuda")
     row_probs: dict[int, np.ndarray] = {}
     row_disc: dict[int, np.ndarray] = {}
     logit_sum = np.zeros(encoded.num_sentences)
     logit_count = np.zeros(encoded.num_sentences)
     for batch in loader:
-        ids = batch["input_ids"].to(device)
-        mask = batch["attention_mask"].to(device)
+        ids = batch["input_ids"].to(device, non_blocking=True)
+        mask = batch["attention_mask"].to(device, non_blocking=True)
         with autocast_context(device, precision):
             h, logits = model(ids, mask)  # [B, S, H], [B, S, L]
         probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()  # [B, S, L]
