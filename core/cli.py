@@ -245,12 +245,29 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _version() -> str:
+    """xner's version as installed, with torch's build: what a bug report needs first."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        own = version("xner")
+    except PackageNotFoundError:
+        own = "unknown (not installed)"
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:
+        torch_version = "absent"
+    return f"{own} (torch {torch_version})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xner",
         description="Run, ablate and tune zero-resource cross-lingual NER methods.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"xner {_version()}",
+                        help="the installed xner version, and torch's, with its CUDA build")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     data = sub.add_parser("data", help="inspect and prepare corpora")

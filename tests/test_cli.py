@@ -67,3 +67,12 @@ def test_data_stats_real_data(split: str, fmt: str, expected: dict[str, int],
     out = capsys.readouterr().out
     got = {ln.split()[0]: int(ln.split()[-1]) for ln in out.splitlines()[1:] if ln.strip()}
     assert {k: got[k] for k in expected} == expected
+
+
+def test_version_names_xner_and_torch(capsys) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"xner {version('xner')} (torch {version('torch')})"
