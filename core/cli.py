@@ -209,6 +209,15 @@ def _cmd_store_du(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_store_gc(args: argparse.Namespace) -> int:
+    from xner.core.store_gc import collect, render
+
+    root = _store_root(args.store)
+    victims = collect(root, args.experiments, args.set or [], dry_run=args.dry_run)
+    sys.stdout.write(render(victims, root, args.dry_run) + "\n")
+    return 0
+
+
 def _cmd_track(args: argparse.Namespace) -> int:
     from xner.core.config import load_experiment
     from xner.core.replay import journals, replay
@@ -343,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
                            "Example: xner store du demo-out/store")
     du.add_argument("store", nargs="?", default=".xner/store", metavar="STORE_OR_EXPERIMENT")
     du.set_defaults(func=_cmd_store_du)
+    gc = st_sub.add_parser("gc", help="remove nodes that no listed experiment reaches (--dry-run lists them)",
+                           description="Remove every node of STORE that no variant, seed or language of "
+                           "the listed experiments reaches (either precision). Example: xner store gc "
+                           "demo-out/store experiments/ablations/demo/transadv-table3.yaml --dry-run")
+    gc.add_argument("store", metavar="STORE")
+    gc.add_argument("experiments", nargs="+", metavar="EXPERIMENT", help="experiments whose nodes to keep")
+    gc.add_argument("--set", action="append", metavar="A.B=C", help="override applied to every experiment")
+    gc.add_argument("--dry-run", action="store_true", help="list what would go, remove nothing")
+    gc.set_defaults(func=_cmd_store_gc)
 
     se = sub.add_parser(
         "search", help="Optuna over search.space, maximising mean target-dev F1",
