@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -26,8 +27,14 @@ class RunNotFoundError(XnerError, LookupError):
 
 
 def _client(uri: str) -> Any:
+    """A client for an existing store only: MLflow would create an empty sqlite database (or mlruns
+    folder) at a mistyped path and then report 'not found' against it, leaving the file behind."""
     from mlflow import MlflowClient
 
+    local = next((uri.removeprefix(p) for p in ("sqlite:///", "file://") if uri.startswith(p)), None)
+    if local is not None and not Path(local).exists():
+        raise RunNotFoundError(f"tracking URI {uri}: {local} does not exist, so nothing was ever logged "
+                               "there (check --tracking-uri or $MLFLOW_TRACKING_URI)")
     return MlflowClient(tracking_uri=uri)
 
 
@@ -67,7 +74,7 @@ def find_parent(client: Any, name_or_id: str) -> Any:
                                               order_by=["attributes.start_time DESC"], max_results=1))
     if not candidates:
         raise RunNotFoundError(f"no run id, parent run name or experiment called {name_or_id!r} on "
-                               f"this tracking server ({len(exps)} experiment(s) searched)")
+                               f"{client.tracking_uri} ({len(exps)} experiment(s) searched)")
     return max(candidates, key=lambda r: r.info.start_time)
 
 

@@ -76,3 +76,21 @@ def test_version_names_xner_and_torch(capsys) -> None:
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"xner {version('xner')} (torch {version('torch')})"
+
+
+def test_compare_refuses_a_tracking_uri_with_nothing_logged_and_creates_nothing(tmp_path, caplog) -> None:
+    db = tmp_path / "typo.db"
+    assert main(["compare", "demo-transadv-table3", "--tracking-uri", f"sqlite:///{db}"]) != 0
+    err = caplog.text
+    assert f"sqlite:///{db}" in err and "does not exist" in err
+    assert not db.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_compare_names_the_uri_when_the_experiment_is_unknown(tmp_path, caplog) -> None:
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mlflow.MlflowClient(uri).create_experiment("something-else")
+    assert main(["compare", "no-such-run", "--tracking-uri", uri]) != 0
+    err = caplog.text
+    assert "'no-such-run'" in err and uri in err
