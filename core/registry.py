@@ -27,7 +27,10 @@ class Registry(Generic[T]):
         self._docs: dict[str, str] = {}
         Registry._families[family] = self
 
-    def register(self, name: str) -> Callable[[T], T]:
+    def register(self, name: str, doc: str | None = None) -> Callable[[T], T]:
+        """Register `obj` under `name`; `doc` describes a plain value (a spec dict has no docstring
+        of its own, only dict's), else the first line of the object's docstring is used."""
+
         def deco(obj: T) -> T:
             if name in self._entries:
                 raise ValueError(
@@ -35,8 +38,11 @@ class Registry(Generic[T]):
                     f"({self._entries[name]!r} and {obj!r})"
                 )
             self._entries[name] = obj
-            doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
-            self._docs[name] = doc[0] if doc else ""
+            own = getattr(obj, "__doc__", None)
+            if own == type(obj).__doc__ and not isinstance(obj, type):
+                own = None  # an instance: its __doc__ is its type's (dict() -> new empty dictionary)
+            lines = (doc or own or "").strip().splitlines()
+            self._docs[name] = lines[0] if lines else ""
             return obj
 
         return deco

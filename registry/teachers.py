@@ -3,7 +3,13 @@ discriminator. `source` is Θsrc itself and trains nothing new."""
 
 from xner.core.registry import TEACHERS
 
-TEACHERS.register("source")({"data": None, "discriminator": None})
-TEACHERS.register("entity")({"data": ["D_T", "D_T_swi"], "discriminator": "entity-language"})
-TEACHERS.register("context")({"data": ["D_T", "D_S_swi"], "discriminator": "context-language"})
-TEACHERS.register("order")({"data": ["D_T", "D_T_shu"], "discriminator": None})
+TEACHERS.register("source", "Θsrc itself, the MLADV source model (Eq. 7's w1); trains nothing new.")(
+    {"data": None, "discriminator": None})
+TEACHERS.register("entity", "Θentity: Θsrc fine-tuned on D_T + D_T^swi with the entity-language "
+                  "discriminator (§2.4).")(
+    {"data": ["D_T", "D_T_swi"], "discriminator": "entity-language"})
+TEACHERS.register("context", "Θcontext: Θsrc fine-tuned on D_T + D_S^swi with the context-language "
+                  "discriminator (§2.4).")(
+    {"data": ["D_T", "D_S_swi"], "discriminator": "context-language"})
+TEACHERS.register("order", "Θorder: Θsrc fine-tuned on D_T + D_T^shu, word-order-robust (§2.4).")(
+    {"data": ["D_T", "D_T_shu"], "discriminator": None})

@@ -65,3 +65,26 @@ def test_builtin_families_exist() -> None:
     assert {"hf", "tiny"} <= set(fams["encoders"].names())
     with pytest.raises(UnknownComponentError, match="known families"):
         Registry.family_of("nope")
+
+
+def test_every_registered_component_has_its_own_description() -> None:
+    """`xner components` must describe each name, never print dict's docstring for a spec."""
+    import xner.registry  # noqa: F401
+    from xner.core.registry import Registry
+
+    builtin = {t.__doc__.strip().splitlines()[0] for t in (dict, list, str, tuple, object)}
+    for family, reg in Registry.families().items():
+        for name, doc in reg.describe().items():
+            assert len(doc) > 20 and doc not in builtin, (family, name, doc)
+
+
+def test_a_spec_value_without_a_doc_is_described_as_empty_not_as_its_type() -> None:
+    from xner.core.registry import Registry
+
+    reg = Registry("test-specs-doc")
+    try:
+        reg.register("plain")({"kind": "x"})
+        reg.register("told", "what it is")({"kind": "y"})
+        assert reg.describe() == {"plain": "", "told": "what it is"}
+    finally:
+        del Registry._families["test-specs-doc"]  # not a family `xner components` should list
