@@ -66,7 +66,12 @@ def _build(args: argparse.Namespace):  # -> runner.Experiment
 
     _load_components()
     variants = args.variant or []
-    return runner.build(args.experiment, args.set, variants, include_base=not variants,
+    everything = getattr(args, "all_variants", False)
+    if everything:  # the base and every variant, as `ablate` runs them: one plan, shared nodes once
+        from xner.core.config import load_experiment
+
+        variants = list(load_experiment(args.experiment, args.set).variants)
+    return runner.build(args.experiment, args.set, variants, include_base=everything or not variants,
                         reuse_other_code=args.reuse_other_code)
 
 
@@ -318,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("experiment", metavar="EXPERIMENT", help="YAML experiment file")
         if name != "ablate":
             p.add_argument("--variant", action="append", help="a named variant (repeatable); default: base")
+        if name == "plan":
+            p.add_argument("--all-variants", action="store_true",
+                           help="the base and every variant (what `ablate` runs), shared nodes once")
         p.add_argument("--set", action="append", default=[], metavar="A.B=C", help="override a value")
         p.add_argument("--reuse-other-code", action="store_true",
                        help="serve nodes cached under other stage code versions instead of retraining")

@@ -94,3 +94,21 @@ def test_compare_names_the_uri_when_the_experiment_is_unknown(tmp_path, caplog) 
     assert main(["compare", "no-such-run", "--tracking-uri", uri]) != 0
     err = caplog.text
     assert "'no-such-run'" in err and uri in err
+
+
+def test_plan_all_variants_lists_the_union_of_every_variants_nodes_once(tmp_path, capsys) -> None:
+    from demo_experiment import TINY, tiny_experiment
+
+    from xner.core import runner
+    from xner.core.pipeline import topological
+
+    exp = tiny_experiment(tmp_path, variants="  w/o Θorder: {teachers.order.weight: 0}\n")
+    sets = [x for s in TINY for x in ("--set", s)]
+    nodes = {n.key for variants in ([], ["w/o Θorder"]) for n in topological(
+        [t.node for t in runner.build(exp, TINY, variants, include_base=not variants).targets])}
+    assert main(["plan", str(exp), *sets, "--all-variants"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert {line.split()[-1] for line in out[:-1]} == nodes
+    assert out[-1].startswith(f"{len(nodes)} nodes: {len(nodes)} to run")
+    assert main(["plan", str(exp), *sets]) == 0
+    assert int(capsys.readouterr().out.splitlines()[-1].split()[0]) < len(nodes)
