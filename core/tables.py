@@ -129,6 +129,11 @@ def ablation_table(
     return AblationTable(cells=cells, metric=metric, reference=reference, variants=variants, langs=langs)
 
 
+_CSS = ("body{font-family:system-ui,sans-serif}table{border-collapse:collapse}"
+        "th,td{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"
+        "td:first-child,th:first-child{text-align:left}")
+
+
 @dataclass
 class AblationTable:
     """The aggregated cells plus their display order; every rendering derives from `cells`."""
@@ -184,10 +189,17 @@ class AblationTable:
         return buf.getvalue()
 
     def to_html(self) -> str:
+        """A whole UTF-8 page: MLflow's artifact viewer and browsers guess latin-1 for a bare
+        fragment, which turned ± and Θ into 'Â±' and 'Î˜'."""
         grid = [[html.escape(c) for c in row] for row in self._grid()]
         head = "<tr>" + "".join(f"<th>{c}</th>" for c in grid[0]) + "</tr>"
         body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in grid[1:])
-        return f"<table>\n<thead>\n{head}\n</thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+        notes = "".join(f"<p>{html.escape(n)}</p>\n" for n in self.notes)
+        title = html.escape(f"{self.metric} (reference: {self.reference})")
+        return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                f"<title>{title}</title>\n<style>{_CSS}</style></head>\n<body>\n<h3>{title}</h3>\n"
+                f"<table>\n<thead>\n{head}\n</thead>\n<tbody>\n{body}\n</tbody>\n</table>\n{notes}"
+                "</body></html>\n")
 
     def format_terminal(self) -> str:
         grid = self._grid()

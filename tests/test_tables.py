@@ -166,7 +166,8 @@ def test_text_renderings_escape_and_align() -> None:
     weird = "w/o <LDIS> & a|b"
     t = ablation_table(make_runs({REF: SCORES[REF], weird: SCORES[ABL]}))
     page = t.to_html()
-    assert page.startswith("<table>") and "&lt;LDIS&gt; &amp; a|b" in page and "<LDIS>" not in page
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert "&lt;LDIS&gt; &amp; a|b" in page and "<LDIS>" not in page
     assert "w/o <LDIS> & a\\|b" in t.to_markdown()
     rows = list(csv.reader(io.StringIO(t.to_csv())))
     assert rows[0] == ["Variant", "de", "es", AVG] and rows[2][0] == weird
