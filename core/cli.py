@@ -15,33 +15,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from xner.core.cli_data import add_data_commands
+from xner.core.cli_store import add_store_commands
 from xner.core.errors import XnerError
 
 log = logging.getLogger("xner")
-
-
-def _cmd_data_stats(args: argparse.Namespace) -> int:
-    from xner.core.data.readers import read_corpus
-    from xner.core.data.stats import format_stats
-
-    for path in args.paths:
-        corpus = read_corpus(path, format=args.format, encoding=args.encoding)
-        sys.stdout.write(f"{path}\n{format_stats(corpus)}\n")
-    return 0
-
-
-def _cmd_data_translate(args: argparse.Namespace) -> int:
-    from xner.core.translate import translate_command
-
-    options = {k: v for k, v in (("candidate", args.candidate), ("casing", args.casing),
-                                 ("keep_per", args.keep_per), ("backend", args.backend),
-                                 ("model", args.model), ("table", args.table),
-                                 ("on_missing", args.on_missing), ("src_lang", args.src_lang))
-               if v is not None}
-    report = translate_command(args.input, args.output, args.lang, args.dictionary, args.strategy,
-                               format=args.format, **options)
-    sys.stdout.write(f"{report}\n")
-    return 0
 
 
 def _cmd_components(args: argparse.Namespace) -> int:
@@ -177,52 +155,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_root(where: str) -> Path:
-    """A store directory, or an experiment file whose `store:` names one."""
-    p = Path(where)
-    if p.is_file():
-        from xner.core.config import load_experiment
-
-        return Path(load_experiment(p).store)
-    if not p.is_dir():
-        from xner.core.errors import ConfigError
-
-        raise ConfigError(f"{where}: neither a store directory nor an experiment file")
-    return p
-
-
-def _cmd_store_verify(args: argparse.Namespace) -> int:
-    from xner.core.store import Store
-
-    store = Store(_store_root(args.store))
-    checks = store.verify(full=not args.quick, repair=args.repair)
-    damaged = [c for c in checks if c.problem]
-    for c in damaged:
-        action = "quarantined" if args.repair else "damaged"
-        sys.stdout.write(f"{action} {c.stage}/{c.key}: {c.problem}\n")
-    sys.stdout.write(f"{store.root}: {len(checks)} nodes, {len(damaged)} damaged"
-                     + (" (moved to .quarantine/, the next run rebuilds them)" if damaged and args.repair
-                        else " (--repair quarantines them)" if damaged else "") + "\n")
-    return 1 if damaged else 0
-
-
-def _cmd_store_du(args: argparse.Namespace) -> int:
-    from xner.core.store_usage import render, usage
-
-    root = _store_root(args.store)
-    sys.stdout.write(render(usage(root), root) + "\n")
-    return 0
-
-
-def _cmd_store_gc(args: argparse.Namespace) -> int:
-    from xner.core.store_gc import collect, render
-
-    root = _store_root(args.store)
-    victims = collect(root, args.experiments, args.set or [], dry_run=args.dry_run)
-    sys.stdout.write(render(victims, root, args.dry_run) + "\n")
-    return 0
-
-
 def _cmd_track(args: argparse.Namespace) -> int:
     from xner.core.config import load_experiment
     from xner.core.replay import journals, replay
@@ -284,31 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the installed xner version, and torch's, with its CUDA build")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    data = sub.add_parser("data", help="inspect and prepare corpora")
-    data_sub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND", required=True)
-    stats = data_sub.add_parser("stats", help="sentences, tokens and entities (total and per type)")
-    stats.add_argument("paths", nargs="+", metavar="PATH")
-    stats.add_argument("--format", choices=("conll", "wikiann"), default="conll")
-    stats.add_argument("--encoding", default=None, help="default: UTF-8, falling back to latin-1")
-    stats.set_defaults(func=_cmd_data_stats)
-
-    tr = data_sub.add_parser("translate", help="word-by-word translate a labelled file (TransAdv §2.2)")
-    tr.add_argument("input")
-    tr.add_argument("output")
-    tr.add_argument("--lang", required=True, help="target language, e.g. es")
-    tr.add_argument("--dictionary", help="MUSE dictionary (src tgt per line) for lexicon-word")
-    tr.add_argument("--strategy", default="lexicon-word",
-                    choices=("lexicon-word", "mt-word", "mt-phrase", "mt-word-phrase"))
-    tr.add_argument("--format", choices=("conll", "wikiann"), default="conll")
-    tr.add_argument("--src-lang", dest="src_lang", default=None)
-    tr.add_argument("--candidate", choices=("first", "random"), default=None)
-    tr.add_argument("--casing", choices=("source", "german-nouns", "none"), default=None)
-    tr.add_argument("--keep-per", dest="keep_per", action=argparse.BooleanOptionalAction, default=None)
-    tr.add_argument("--backend", choices=("hf", "table"), default=None)
-    tr.add_argument("--model", default=None, help="hf backend: seq2seq model name or path")
-    tr.add_argument("--table", default=None, help="table backend: TSV of source<TAB>translation")
-    tr.add_argument("--on-missing", dest="on_missing", choices=("fail", "copy"), default=None)
-    tr.set_defaults(func=_cmd_data_translate)
+    add_data_commands(sub)
 
     comps = sub.add_parser("components", help="list every component family and its names")
     comps.add_argument("family", nargs="?", default=None)
@@ -345,30 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "whole ensemble")
         p.set_defaults(func=func, variant=None)
 
-    st = sub.add_parser("store", help="check the node store")
-    st_sub = st.add_subparsers(dest="store_command", metavar="STORE_COMMAND", required=True)
-    ver = st_sub.add_parser("verify", help="sha256 every artifact against its manifest; exit 1 if damaged",
-                            description="Check every node of a store against its manifest (sizes, "
-                            "sha256, the manifest's own checksum). Example: xner store verify .xner/store")
-    ver.add_argument("store", nargs="?", default=".xner/store", metavar="STORE_OR_EXPERIMENT")
-    ver.add_argument("--repair", action="store_true",
-                     help="move damaged nodes to .quarantine/ so that the next run rebuilds them")
-    ver.add_argument("--quick", action="store_true", help="sizes and mtimes only, no hashing")
-    ver.set_defaults(func=_cmd_store_verify)
-    du = st_sub.add_parser("du", help="disk use per stage: nodes, bytes, bytes per node, largest files",
-                           description="Disk use of a store per stage (hard links counted once). "
-                           "Example: xner store du demo-out/store")
-    du.add_argument("store", nargs="?", default=".xner/store", metavar="STORE_OR_EXPERIMENT")
-    du.set_defaults(func=_cmd_store_du)
-    gc = st_sub.add_parser("gc", help="remove nodes that no listed experiment reaches (--dry-run lists them)",
-                           description="Remove every node of STORE that no variant, seed or language of "
-                           "the listed experiments reaches (either precision). Example: xner store gc "
-                           "demo-out/store experiments/ablations/demo/transadv-table3.yaml --dry-run")
-    gc.add_argument("store", metavar="STORE")
-    gc.add_argument("experiments", nargs="+", metavar="EXPERIMENT", help="experiments whose nodes to keep")
-    gc.add_argument("--set", action="append", metavar="A.B=C", help="override applied to every experiment")
-    gc.add_argument("--dry-run", action="store_true", help="list what would go, remove nothing")
-    gc.set_defaults(func=_cmd_store_gc)
+    add_store_commands(sub)
 
     se = sub.add_parser(
         "search", help="Optuna over search.space, maximising mean target-dev F1",
