@@ -183,9 +183,24 @@ class AblationTable:
         return "\n".join([lines[0], rule, *lines[1:], *notes]) + "\n"
 
     def to_csv(self) -> str:
-        """The display strings (numbers live in the parquet/long form)."""
+        """Tidy numbers, one row per (variant, language) cell: what pandas, R or a spreadsheet reads
+        back without parsing "50.31 ± 3.12 (−0.64)". A missing cell has empty mean/std/delta."""
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(self._grid())
+        out = csv.writer(buf, lineterminator="\n")
+        out.writerow(["variant", "lang", "metric", "mean", "std", "seeds", "delta"])
+        cells = self.cells.set_index(["variant", "lang"])
+
+        def num(x: float) -> str:
+            return repr(float(x)) if math.isfinite(x) else ""
+
+        for variant in self.variants:
+            for lang in self.columns:
+                if (variant, lang) not in cells.index:
+                    out.writerow([variant, lang, self.metric, "", "", 0, ""])
+                    continue
+                c = cells.loc[(variant, lang)]
+                out.writerow([variant, lang, self.metric, num(c["mean"]), num(c["std"]), int(c["n"]),
+                              num(c["delta"])])
         return buf.getvalue()
 
     def to_html(self) -> str:

@@ -110,7 +110,10 @@ def test_all_seeds_failed_is_missing_not_zero(how: str) -> None:
     abl_line = next(line for line in terminal if line.startswith(ABL))
     assert abl_line.split()[-2:] == [MISSING, MISSING]
     assert f"<td>{MISSING}</td><td>{MISSING}</td></tr>" in t.to_html()
-    assert list(csv.reader(io.StringIO(t.to_csv())))[2][2:] == [MISSING, MISSING]
+    rows = {(r["variant"], r["lang"]): r for r in csv.DictReader(io.StringIO(t.to_csv()))}
+    assert float(rows[(ABL, "de")]["mean"]) == pytest.approx(79.0)
+    assert float(rows[(ABL, "de")]["delta"]) == pytest.approx(-3.0)
+    assert [rows[(ABL, lang)]["mean"] for lang in ("es", AVG)] == ["", ""]
     # the reference row is untouched
     assert cell(t, REF, AVG)["mean"] == pytest.approx(76.5)
 
@@ -170,7 +173,8 @@ def test_text_renderings_escape_and_align() -> None:
     assert "&lt;LDIS&gt; &amp; a|b" in page and "<LDIS>" not in page
     assert "w/o <LDIS> & a\\|b" in t.to_markdown()
     rows = list(csv.reader(io.StringIO(t.to_csv())))
-    assert rows[0] == ["Variant", "de", "es", AVG] and rows[2][0] == weird
+    assert rows[0] == ["variant", "lang", "metric", "mean", "std", "seeds", "delta"]
+    assert [r[0] for r in rows[1:]] == [REF] * 3 + [weird] * 3 and rows[4][1] == "de"
     body = t.format_terminal().splitlines()[1:]
     assert len({len(line) for line in body}) == 1  # aligned
 
