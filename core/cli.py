@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="parent run id, parent run name or MLflow experiment name (newest run)")
     cmp_.add_argument("--runs", action="append", default=[], help="run ids (comma-separated, repeatable)")
     cmp_.add_argument("--metric", default="test_f1", help="e.g. test_f1, dev_f1, test_strict_f1")
-    cmp_.add_argument("--format", choices=("md", "csv", "html"), default="md")
+    cmp_.add_argument("--format", choices=("md", "csv", "html", "latex"), default="md")
     cmp_.add_argument("--output", default=None, help="write to this file instead of stdout")
     cmp_.add_argument("--tracking-uri", default=None)
     cmp_.set_defaults(func=_cmd_compare)

@@ -144,4 +144,5 @@ def incomplete(parent: Any, frame: pd.DataFrame) -> list[str]:
 
 
 def render(table: AblationTable, fmt: str) -> str:
-    return {"md": table.to_markdown, "csv": table.to_csv, "html": table.to_html}[fmt]()
+    return {"md": table.to_markdown, "csv": table.to_csv, "html": table.to_html,
+            "latex": table.to_latex}[fmt]()

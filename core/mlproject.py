@@ -17,7 +17,7 @@ from pathlib import Path
 from xner.core.errors import ConfigError
 
 _DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
-FORMATS = ("md", "csv", "html")
+FORMATS = ("md", "csv", "html", "latex")
 
 
 def _experiment(value: str) -> str:

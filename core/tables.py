@@ -129,6 +129,16 @@ def ablation_table(
     return AblationTable(cells=cells, metric=metric, reference=reference, variants=variants, langs=langs)
 
 
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  "Θ": r"$\Theta$", "ρ": r"$\rho$", "θ": r"$\theta$", "−": "$-$", "±": r"$\pm$"}
+
+
+def _latex(text: str) -> str:
+    """Escape for pdflatex without extra packages; the papers' Greek letters become math."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
 _CSS = ("body{font-family:system-ui,sans-serif}table{border-collapse:collapse}"
         "th,td{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}"
         "td:first-child,th:first-child{text-align:left}")
@@ -203,6 +213,34 @@ class AblationTable:
                               num(c["delta"])])
         return buf.getvalue()
 
+    def to_latex(self) -> str:
+        """A booktabs `table` for a paper (needs \\usepackage{booktabs}): mean ± std per cell, Δ to the
+        reference in small type, the best mean per column in bold; names escaped for pdflatex."""
+        cells = self.cells.set_index(["variant", "lang"])
+        best = {c: self.cells[self.cells["lang"] == c]["mean"].max() for c in self.columns}
+
+        def cell(variant: str, lang: str) -> str:
+            if (variant, lang) not in cells.index or not math.isfinite(cells.loc[(variant, lang), "mean"]):
+                return "--"
+            c = cells.loc[(variant, lang)]
+            mean = f"{c['mean']:.2f}"
+            text = (f"\\textbf{{{mean}}}" if c["mean"] == best[lang] else mean)
+            if math.isfinite(c["std"]):
+                text += f"$_{{\\pm {c['std']:.2f}}}$"
+            if variant != self.reference and math.isfinite(c["delta"]):
+                text += f" {{\\scriptsize ({c['delta']:+.2f})}}"
+            return text
+
+        head = " & ".join(["Variant", *(_latex(c) for c in self.columns)])
+        rows = [" & ".join([_latex(v), *(cell(v, c) for c in self.columns)]) + r" \\" for v in self.variants]
+        caption = _latex(f"{self.metric}, mean and standard deviation over seeds; "
+                         f"in brackets the difference to {self.reference}.")
+        spec = "l" + "r" * len(self.columns)
+        lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+                 head + r" \\", r"\midrule", *rows, r"\bottomrule", r"\end{tabular}",
+                 rf"\caption{{{caption}}}", r"\end{table}", ""]
+        return "\n".join(lines)
+
     def to_html(self) -> str:
         """A whole UTF-8 page: MLflow's artifact viewer and browsers guess latin-1 for a bare
         fragment, which turned ± and Θ into 'Â±' and 'Î˜'."""
@@ -271,7 +309,8 @@ class AblationTable:
         d = Path(directory)
         parquet = d / "ablation.parquet"
         out = {parquet.name: _atomic(parquet, lambda t: self.cells.to_parquet(t, index=False))}
-        texts = {"md": self.to_markdown(), "csv": self.to_csv(), "html": self.to_html()}
+        texts = {"md": self.to_markdown(), "csv": self.to_csv(), "html": self.to_html(),
+                 "tex": self.to_latex()}
         for ext, text in texts.items():
             name = f"ablation.{ext}"
             out[name] = _atomic(d / name, lambda t, text=text: t.write_text(text, encoding="utf-8"))

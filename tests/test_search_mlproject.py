@@ -46,7 +46,7 @@ def test_mlproject_parameters_become_cli_arguments() -> None:
     (["search", "--experiment", str(DEMO), "--n-trials", "2.5"], "n_trials: '2.5' is not a whole number"),
     (["search", "--experiment", str(DEMO), "--n-trials", "many"], "n_trials: 'many' is not a number"),
     (["ablate", "--experiment", str(DEMO), "--overrides", "seeds"], "overrides: 'seeds' is not KEY=VALUE"),
-    (["compare", "--name-or-id", "x", "--format", "pdf"], "format: 'pdf' is not one of md, csv, html"),
+    (["compare", "--name-or-id", "x", "--format", "pdf"], "format: 'pdf' is not one of md, csv, html, latex"),
 ])
 def test_mlproject_rejects_bad_parameters(argv: list[str], needle: str) -> None:
     with pytest.raises(ConfigError) as info:

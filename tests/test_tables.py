@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -221,7 +223,8 @@ def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
 def test_save_writes_all_files(tmp_path: Path) -> None:
     t = ablation_table(make_runs())
     out = t.save(tmp_path / "ablation")
-    names = ["ablation.parquet", "ablation.md", "ablation.csv", "ablation.html", "ablation.png"]
+    names = ["ablation.parquet", "ablation.md", "ablation.csv", "ablation.html", "ablation.tex",
+             "ablation.png"]
     assert sorted(out) == sorted(names)
     assert sorted(p.name for p in (tmp_path / "ablation").iterdir()) == sorted(names)
     pd.testing.assert_frame_equal(pd.read_parquet(out["ablation.parquet"]), t.to_long())
@@ -236,3 +239,25 @@ def test_to_long_is_a_copy() -> None:
     long = t.to_long()
     long.loc[0, "mean"] = 0.0
     assert cell(t, REF, "de")["mean"] == pytest.approx(82.0)
+
+
+def test_latex_escapes_names_bolds_the_best_and_balances_braces() -> None:
+    runs = make_runs({REF: SCORES[REF], "w/o Θentity & 50%_x": SCORES[ABL]})
+    tex = ablation_table(runs).to_latex()
+    assert r"w/o $\Theta$entity \& 50\%\_x" in tex and "Θ" not in tex
+    assert tex.count("{") == tex.count("}") and r"\begin{tabular}{lrrr}" in tex
+    assert r"\toprule" in tex and r"\bottomrule" in tex and tex.count(r"\textbf{") == 3
+    ref_row = next(line for line in tex.splitlines() if line.startswith(REF))
+    assert "scriptsize" not in ref_row  # no Δ to itself
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed (texlive-latex-base)")
+def test_latex_table_compiles(tmp_path: Path) -> None:  # booktabs is in texlive-latex-recommended
+    tex = ablation_table(make_runs({REF: SCORES[REF], "w/o Θentity & co": SCORES[ABL]})).to_latex()
+    doc = tmp_path / "t.tex"
+    doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}\n" + tex
+                   + "\\end{document}\n", encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "t.pdf").stat().st_size > 1000
