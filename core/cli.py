@@ -14,10 +14,14 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xner.core.cli_data import add_data_commands
 from xner.core.cli_store import add_store_commands
 from xner.core.errors import XnerError
+
+if TYPE_CHECKING:
+    from xner.core.pipeline import Node
 
 log = logging.getLogger("xner")
 
@@ -53,6 +57,31 @@ def _build(args: argparse.Namespace):  # -> runner.Experiment
                         reuse_other_code=args.reuse_other_code)
 
 
+def _upstream_seeds(node: Node) -> str:
+    """A seedless node (pseudo labels, selection) shows the seeds of the models it combines: (1),
+    or (1,2,3) for an AdvPicker ensemble; '-' when nothing upstream has a seed."""
+    seeds: set[int] = set()
+    todo = list(node.inputs.values())
+    while todo:
+        up = todo.pop()
+        if up.seed is not None:
+            seeds.add(up.seed)
+        else:
+            todo.extend(up.inputs.values())
+    return f"({','.join(map(str, sorted(seeds)))})" if seeds else "-"
+
+
+def _models_of(node: Node) -> str:
+    """The teachers/models a pseudo-label node unites (what tells two variants' rows apart);
+    a selection shows its pseudo-label node's."""
+    roles = sorted(r.split(":", 1)[1] for r in node.inputs if r.startswith("model:"))
+    if all(r.isdigit() for r in roles) and roles:  # an ensemble of seeds: the seed column says it
+        return ""
+    if roles or node.stage != "select":  # Θsrc by its discriminators: variants differ there
+        return "+".join(node.inputs["model:source"].name if r == "source" else r for r in roles)
+    return next((_models_of(up) for up in node.inputs.values()), "")
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from xner.core import runner
 
@@ -62,8 +91,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         n = row.node
         status = "cached" if row.cached else ("other" if row.other_code else "to-run")
         where = f"  (cached under other code as {row.other_code})" if row.other_code else ""
-        sys.stdout.write(f"{status:<7} {n.name:<28} lang={n.lang or '-':<3} "
-                         f"seed={n.seed if n.seed is not None else '-':<3} {n.key}{where}\n")
+        seed = n.seed if n.seed is not None else _upstream_seeds(n)
+        via = _models_of(n)
+        sys.stdout.write(f"{status:<7} {n.name:<28} lang={n.lang or '-':<3} seed={seed:<3} {n.key}"
+                         f"{f'  models={via}' if via else ''}{where}\n")
     sys.stdout.write(f"{len(p.rows)} nodes: {p.to_run} to run, {p.cached} cached "
                      f"(naive count without sharing: {p.naive})\n")
     if p.other_code:

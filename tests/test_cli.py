@@ -108,7 +108,10 @@ def test_plan_all_variants_lists_the_union_of_every_variants_nodes_once(tmp_path
         [t.node for t in runner.build(exp, TINY, variants, include_base=not variants).targets])}
     assert main(["plan", str(exp), *sets, "--all-variants"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert {line.split()[-1] for line in out[:-1]} == nodes
+    assert {line.split()[4] for line in out[:-1]} == nodes
     assert out[-1].startswith(f"{len(nodes)} nodes: {len(nodes)} to run")
+    pseudo = sorted(line.split("models=")[1] for line in out if "pseudo_label" in line and "seed=(1)" in line)
+    assert pseudo == ["context+entity+order+source[language+order]",  # the base and w/o Θorder differ
+                      "context+entity+source[language+order]"]
     assert main(["plan", str(exp), *sets]) == 0
     assert int(capsys.readouterr().out.splitlines()[-1].split()[0]) < len(nodes)
