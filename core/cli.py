@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xner.core.cli_data import add_data_commands
+from xner.core.cli_help import add_examples
 from xner.core.cli_store import add_store_commands
 from xner.core.errors import XnerError
 
@@ -356,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--tracking-uri", default=None, help="default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
     demo.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     demo.set_defaults(func=_cmd_demo)
+    add_examples(parser)
     return parser
 
 

@@ -115,3 +115,14 @@ def test_plan_all_variants_lists_the_union_of_every_variants_nodes_once(tmp_path
                       "context+entity+source[language+order]"]
     assert main(["plan", str(exp), *sets]) == 0
     assert int(capsys.readouterr().out.splitlines()[-1].split()[0]) < len(nodes)
+
+
+def test_every_command_help_ends_with_an_example_of_itself() -> None:
+    from xner.core.cli import build_parser
+    from xner.core.cli_help import leaves
+
+    commands = leaves(build_parser())
+    assert {"plan", "run", "ablate", "search", "compare", "store gc", "data translate"} <= set(commands)
+    for path, parser in commands.items():
+        text = parser.format_help()
+        assert "Examples:\n  xner " + path in text, path
