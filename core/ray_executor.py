@@ -60,6 +60,9 @@ def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | No
     if failed is not None:
         return {**where, "upstream": True,
                 "error": f"upstream node {failed['name']} failed:\n{failed['error']}"}
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar per task would flood the driver's log
     cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
     torch.set_num_threads(threads or max(1, int(cpus)))
     gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()  # a fake GPU resource runs on the CPU
@@ -173,7 +176,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                         raise RuntimeError(info["error"])
                     log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
                 elif info.get("built"):
-                    log.info("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
+                    log.debug("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
                              info["pid"], info["device"], info["seconds"],
                              ", curves live" if info["live"] else "")
         if time.monotonic() - last > PROGRESS_S:

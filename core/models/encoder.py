@@ -107,7 +107,7 @@ def load_hf_encoder(
             f"encoder {name_or_path!r} has no fast tokenizer (got {type(tokenizer).__name__}); "
             "label alignment needs word_ids() from a `tokenizers`-backed tokenizer"
         )
-    log.info("loaded encoder %s (%s, %s)", name_or_path, type(model).__name__, dtype)
+    log.debug("loaded encoder %s (%s, %s)", name_or_path, type(model).__name__, dtype)
     return EncoderBundle(model, tokenizer, int(config.hidden_size), name_or_path)
 
 
@@ -200,7 +200,7 @@ def freeze(model: nn.Module, freeze_embeddings: bool = True, frozen_layers: int 
         if id(param) in targets:
             param.requires_grad_(False)
             frozen.append(name)
-    log.info(
+    log.debug(
         "froze %d parameter tensors (embeddings=%s, bottom %d of %d layers)",
         len(frozen), freeze_embeddings, frozen_layers, len(layers),
     )

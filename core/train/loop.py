@@ -88,8 +88,10 @@ def fit(
         curve.append(metrics)
         if select not in metrics:
             raise KeyError(f"selection metric {select!r} not among {sorted(metrics)}")
-        log.info("%s epoch %d: %s", desc, epoch,
-                 " ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "epoch"))
+        log.info("%s epoch %d/%d: loss %.4f, %s %.2f", desc, epoch, epochs, metrics["loss"], select,
+                 metrics[select])
+        log.debug("%s epoch %d: %s", desc, epoch,
+                  " ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "epoch"))
         if on_epoch:
             on_epoch(epoch, metrics)
         if best is None or metrics[select] > best.best[select]:
