@@ -179,7 +179,24 @@ def report(out: Outcome, tracking_uri: str | None = None) -> str:
         from xner.core.tracking import resolve_tracking_uri
 
         uri = resolve_tracking_uri(tracking_uri)
-        lines.append(f"MLflow parent run {out.parent_run} in {uri}; browse with: mlflow ui "
-                     f"--backend-store-uri {uri}" if not uri.startswith("http") else
-                     f"MLflow parent run {out.parent_run}: {uri}")
+        url = run_url(uri, out.parent_run)
+        if uri.startswith("http"):
+            lines.append(f"MLflow parent run: {url or out.parent_run}")
+        else:
+            lines.append(f"MLflow parent run: {url or out.parent_run} after "
+                         f"`mlflow ui --backend-store-uri {uri}`")
     return "\n".join(lines)
+
+
+def run_url(uri: str, run_id: str, ui: str = "http://127.0.0.1:5000") -> str | None:
+    """The run's page in the MLflow UI (the server itself, or `mlflow ui`'s default address for a
+    local database); None when the run cannot be looked up."""
+    from mlflow import MlflowClient
+
+    try:
+        experiment = MlflowClient(uri).get_run(run_id).info.experiment_id
+    except Exception as exc:  # a summary line must never fail the run it summarises
+        log.debug("no URL for run %s: %s", run_id, exc)
+        return None
+    base = uri.rstrip("/") if uri.startswith("http") else ui
+    return f"{base}/#/experiments/{experiment}/runs/{run_id}"

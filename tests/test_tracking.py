@@ -157,3 +157,12 @@ def test_curves_are_logged_while_the_stage_trains(tracked: dict) -> None:
         assert [m.step for m in history] == [1, 2]
         assert history[0].timestamp < committed[int(s.data.tags["seed"])]
         assert s.info.start_time < history[0].timestamp
+
+
+def test_the_summary_ends_with_the_parent_runs_url(tracked: dict) -> None:
+    out, uri, client = tracked["out"], tracked["uri"], tracked["client"]
+    last = ablate.report(out, uri).splitlines()[-1]
+    experiment = client.get_run(out.parent_run).info.experiment_id
+    url = f"http://127.0.0.1:5000/#/experiments/{experiment}/runs/{out.parent_run}"
+    assert last == f"MLflow parent run: {url} after `mlflow ui --backend-store-uri {uri}`"
+    assert ablate.run_url(uri, "0" * 32) is None  # an unknown run gives no URL, never an error
