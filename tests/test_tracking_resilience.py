@@ -30,9 +30,16 @@ def _sets(values: list[str]) -> list[str]:
     return [arg for v in values for arg in ("--set", v)]
 
 
+def _default_sigint() -> None:
+    # a suite started as a background job (`nohup ... &`) inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler: give the child the interactive default back
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _xner(args: list[str], cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "xner.core.cli", *args], cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            preexec_fn=_default_sigint)
 
 
 def _wait_for(client: MlflowClient, query: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
