@@ -30,14 +30,21 @@ SHAPES = {  # name: (vocab, hidden, layers, heads, intermediate, frozen layers)
 }
 
 
-def one(name: str, batch: int, length: int, device: torch.device) -> dict[str, float]:
+def shaped(name: str, pooler: bool = False) -> NerModel:
+    """A random-weight NER model with the encoder shape `name` of SHAPES, frozen as it trains;
+    `pooler` keeps BERT's pooler (what AutoModel loads and a checkpoint holds; the step never uses it)."""
     from transformers import BertConfig, BertModel
 
     vocab, hidden, layers, heads, inter, frozen = SHAPES[name]
     hf = BertModel(BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
-                              num_attention_heads=heads, intermediate_size=inter), add_pooling_layer=False)
+                              num_attention_heads=heads, intermediate_size=inter), add_pooling_layer=pooler)
     freeze(hf, True, frozen)
-    model = NerModel(TokenEncoder(hf), 9).to(device).train()
+    return NerModel(TokenEncoder(hf), 9)
+
+
+def one(name: str, batch: int, length: int, device: torch.device) -> dict[str, float]:
+    vocab = SHAPES[name][0]
+    model = shaped(name).to(device).train()
     params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)

@@ -1,5 +1,6 @@
 """Bytes a TransAdv seed writes as checkpoints: full `torch.save` pickles against xner's trainable-only
-safetensors, side by side, for mBERT (embeddings + 3 frozen, the papers) and me5 as the proxy runs it.
+safetensors, side by side, for mBERT (embeddings + 3 frozen, the papers) and me5 as the proxy runs it
+(`bench_memory.SHAPES`).
 
 Both are built from their shapes with random weights (sizes depend on shapes only; the hub is
 unreachable here). A TransAdv seed trains five models: Θsrc, Θentity, Θcontext, Θorder, the student;
@@ -15,26 +16,16 @@ from pathlib import Path
 
 import torch
 
+from benchmarks.bench_memory import SHAPES, shaped
 from xner.core.models import checkpoint as ckpt
 from xner.core.models.discriminators import LanguageDiscriminator, OrderDiscriminator
-from xner.core.models.encoder import TokenEncoder, freeze
-from xner.core.models.ner_model import NerModel
 
-SHAPES = {  # name: (vocab, hidden, layers, heads, intermediate, frozen layers)
-    "mbert": (119547, 768, 12, 12, 3072, 3),
-    "me5-proxy": (74754, 384, 6, 12, 1536, 2),
-}
 MODELS_PER_SEED = 5
 
 
 def sizes(name: str, out: Path) -> tuple[int, int]:
-    from transformers import BertConfig, BertModel
-
-    vocab, hidden, layers, heads, inter, frozen = SHAPES[name]
-    hf = BertModel(BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
-                              num_attention_heads=heads, intermediate_size=inter))
-    freeze(hf, True, frozen)
-    model = NerModel(TokenEncoder(hf), 9)
+    model = shaped(name, pooler=True)
+    hidden = model.encoder.hidden_size
     discs = {"language": LanguageDiscriminator(hidden, 500), "order": OrderDiscriminator(hidden, 256),
              "entity-language": LanguageDiscriminator(hidden, 500),
              "context-language": LanguageDiscriminator(hidden, 500)}
@@ -50,7 +41,7 @@ def sizes(name: str, out: Path) -> tuple[int, int]:
 
 def run() -> list[str]:
     lines = []
-    for name in SHAPES:
+    for name in SHAPES:  # mbert as the papers freeze it, me5 as the proxy does
         with tempfile.TemporaryDirectory() as tmp:
             before, after = sizes(name, Path(tmp))
         lines.append(f"{name}: checkpoints per TransAdv seed {before / 1e9:.2f} GB as torch.save pickles, "

@@ -15,8 +15,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from xner.core.store import MANIFEST
-from xner.core.store_usage import human
+from xner.core.store_usage import finished_nodes, human
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +38,7 @@ def reachable(experiments: Sequence[str | Path], overrides: Sequence[str] = ()) 
 
 def unreachable(root: str | Path, keep: set[tuple[str, str]]) -> list[Path]:
     """Finished nodes of the store at `root` that are not in `keep`, sorted by stage then key."""
-    out = []
-    for stage_dir in sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for node in sorted(stage_dir.iterdir()):
-            if (node / MANIFEST).is_file() and (stage_dir.name, node.name) not in keep:
-                out.append(node)
-    return out
+    return [node for stage, node in finished_nodes(root) if (stage, node.name) not in keep]
 
 
 def size(folder: Path) -> int:

@@ -8,6 +8,7 @@ files) are counted once, as the disk holds them once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,29 +27,32 @@ class StageUsage:
         return self.bytes / self.nodes if self.nodes else 0.0
 
 
+def finished_nodes(root: str | Path) -> Iterator[tuple[str, Path]]:
+    """(stage, node folder) of every finished node, sorted; in-progress and hidden folders skipped."""
+    for stage_dir in sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for node in sorted(stage_dir.iterdir()):
+            if (node / MANIFEST).is_file():
+                yield stage_dir.name, node
+
+
 def usage(root: str | Path) -> list[StageUsage]:
     """Finished nodes (those with a manifest) per stage, largest stage first."""
     seen: set[tuple[int, int]] = set()
-    out: list[StageUsage] = []
-    for stage_dir in sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(".")):
-        row = StageUsage(stage_dir.name)
-        for node in stage_dir.iterdir():
-            if not (node / MANIFEST).is_file():
-                continue  # in progress, or not a node
-            row.nodes += 1
-            for f in node.rglob("*"):
-                if not f.is_file():
-                    continue
-                st = f.stat()
-                if (st.st_dev, st.st_ino) in seen:
-                    continue
-                seen.add((st.st_dev, st.st_ino))
-                row.bytes += st.st_size
-                name = f.relative_to(node).as_posix()
-                row.by_file[name] = row.by_file.get(name, 0) + st.st_size
-        if row.nodes:
-            out.append(row)
-    return sorted(out, key=lambda r: -r.bytes)
+    rows: dict[str, StageUsage] = {}
+    for stage, node in finished_nodes(root):
+        row = rows.setdefault(stage, StageUsage(stage))
+        row.nodes += 1
+        for f in node.rglob("*"):
+            if not f.is_file():
+                continue
+            st = f.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            row.bytes += st.st_size
+            name = f.relative_to(node).as_posix()
+            row.by_file[name] = row.by_file.get(name, 0) + st.st_size
+    return sorted(rows.values(), key=lambda r: -r.bytes)
 
 
 def human(n: float) -> str:
