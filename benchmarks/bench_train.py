@@ -13,7 +13,10 @@ GFLOP/s (useful FLOPs of real tokens) and MFU against the measured fp32 matmul p
 memory a step adds to the loaded model (each measurement in a fresh process: CUDA allocator peak on
 a GPU, peak RSS on the CPU). `benchmarks.bench_train_scaling` plots throughput against batch size
 and sentence length.
-Run: `python -m benchmarks.bench_train [--sentences 256] [--batch 32] [--steps 12] [--models me5,tiny]`
+`--options packing,compile` adds the default step with `train.packing` / `train.compile` on, as a
+ratio to the default step.
+Run: `python -m benchmarks.bench_train [--sentences 256] [--batch 32] [--steps 12] [--models me5,tiny]
+[--options packing,compile]`
 """
 
 from __future__ import annotations
@@ -260,15 +263,20 @@ def measure(name: str, kind: str, loop: str, sentences: int, batch: int, steps: 
     process's peak RSS above its RSS before the first step on the CPU, which is why every
     measurement runs in a fresh process)."""
     b = load(name, sentences, batch, device)
+    if loop == "xner+packing":
+        b.model.encoder.pack = True
+    if loop == "xner+compile":  # as `train.compile` does it: in place, inductor, dynamic shapes
+        b.model.encoder.model.compile(dynamic=True)
     trains = sum(1 for layer in b.model.encoder.model.encoder.layer
                  if any(p.requires_grad for p in layer.parameters()))
-    step = (xner_step if loop == "xner" else reference_step)(kind, b, device)
+    step = (reference_step if loop == "reference" else xner_step)(kind, b, device)
     base = rss_mb()
     reset_peak_rss()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
         base = torch.cuda.memory_allocated(device) / 2**20
-    step(-1)  # warm-up: allocator, optimiser state, lazy init
+    for w in range(3 if loop == "xner+compile" else 1):  # warm-up: allocator, optimiser state, lazy
+        step(-1 - w)  # init; compile: the first shapes' graphs (later shapes reuse the dynamic one)
     _sync(device)
     tokens, t = 0, time.perf_counter()
     for i in range(steps):
@@ -284,14 +292,15 @@ def measure(name: str, kind: str, loop: str, sentences: int, batch: int, steps: 
     return {"s": dt / steps, "tok_s": tps, "gflops": flops_per_token * tps / 1e9, "mb": max(peak, 0.0)}
 
 
-def bench(models: list[str], sentences: int, batch: int, steps: int, device: torch.device) -> list[dict]:
+def bench(models: list[str], sentences: int, batch: int, steps: int, device: torch.device,
+          options: tuple[str, ...] = ()) -> list[dict]:
     peak = matmul_peak(device)
     log.info("fp32 matmul peak on %s: %.1f GFLOP/s (%d threads)", device, peak, torch.get_num_threads())
     rows = []
     for name in models:
         for kind in STEPS:
             out: dict[str, Any] = {"model": name, "step": kind, "peak_gflops": peak}
-            for loop in ("xner", "reference"):
+            for loop in ("xner", "reference", *(f"xner+{o}" for o in options)):
                 cmd = [sys.executable, "-m", "benchmarks.bench_train", "--one", f"{name},{kind},{loop}",
                        "--sentences", str(sentences), "--batch", str(batch), "--steps", str(steps),
                        "--device", str(device)]
@@ -300,6 +309,10 @@ def bench(models: list[str], sentences: int, batch: int, steps: int, device: tor
                 out.update({f"{loop}_{k}": v for k, v in got.items()})
                 out[f"{loop}_mfu"] = got["gflops"] / peak
             out["speedup"] = out["xner_tok_s"] / out["reference_tok_s"]
+            for o in options:
+                out[f"{o}_ratio"] = out[f"xner+{o}_tok_s"] / out["xner_tok_s"]
+                log.info("%s %-7s +%s: %.0f tok/s, %.2fx the default step", name, kind, o,
+                         out[f"xner+{o}_tok_s"], out[f"{o}_ratio"])
             rows.append(out)
             log.info("%s %-7s xner %7.0f tok/s (%5.1f%% MFU, %6.0f MB)  reference %7.0f tok/s  -> %.2fx",
                      name, kind, out["xner_tok_s"], 100 * out["xner_mfu"], out["xner_mb"],
@@ -307,14 +320,17 @@ def bench(models: list[str], sentences: int, batch: int, steps: int, device: tor
     return rows
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], options: tuple[str, ...] = ()) -> str:
+    extra = "".join(f" +{o} |" for o in options)
     head = ("| model | step | xner tok/s | reference tok/s | ratio | xner GFLOP/s | MFU "
-            "| peak MB xner / ref |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+            f"| peak MB xner / ref |{extra}\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+            + " ---: |" * len(options))
     lines = [head]
     for r in rows:
+        cells = "".join(f" {r[f'{o}_ratio']:.2f}x |" for o in options)
         lines.append(f"| {r['model']} | {r['step']} | {r['xner_tok_s']:.0f} | {r['reference_tok_s']:.0f} | "
                      f"{r['speedup']:.2f}x | {r['xner_gflops']:.1f} | {100 * r['xner_mfu']:.0f}% | "
-                     f"{r['xner_mb']:.0f} / {r['reference_mb']:.0f} |")
+                     f"{r['xner_mb']:.0f} / {r['reference_mb']:.0f} |{cells}")
     return "\n".join(lines)
 
 
@@ -333,6 +349,8 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--models", default="me5,tiny")
+    p.add_argument("--options", default="", help="also time the default step with these train options, "
+                   "each as a ratio to it: packing, compile (compile: ~60 s per process on 2 cores)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # MODEL,STEP,LOOP in this process
     a = p.parse_args()
@@ -343,8 +361,11 @@ def main() -> None:
         return
     if not all((SHARED / f).exists() for f in ("data/conll/en/train.txt", "models/me5-small-trimmed")):
         raise SystemExit(f"skipped: {SHARED} lacks data/conll/en/train.txt or models/me5-small-trimmed")
-    rows = bench(a.models.split(","), a.sentences, a.batch, a.steps, torch.device(a.device))
-    sys.stdout.write(table(rows) + "\n")
+    options = tuple(o for o in a.options.split(",") if o)
+    if unknown := set(options) - {"packing", "compile"}:
+        p.error(f"--options: unknown {sorted(unknown)}; known: packing, compile")
+    rows = bench(a.models.split(","), a.sentences, a.batch, a.steps, torch.device(a.device), options)
+    sys.stdout.write(table(rows, options) + "\n")
 
 
 if __name__ == "__main__":

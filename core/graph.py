@@ -113,6 +113,9 @@ def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool
               "no_decay_bias_norm": t.no_decay_bias_norm, "grad_clip": t.grad_clip,
               "selection_metric": t.selection_metric, "epoch_eval": list(t.epoch_eval),
               "viterbi_inside_start": t.viterbi_inside_start, "precision": cfg.precision}
+    # speed options change floats and the dropout draw, so they are keyed; absent when off, so every
+    # node stored before they existed keeps its key
+    common.update({k: True for k in ("packing", "compile") if getattr(t, k)})
     if distill:
         return {**common, "lr_distill": t.lr_distill, "kd_loss": t.kd_loss}
     return {**common, "lr_ner": t.lr_ner, "lr_generator": t.lr_generator,

@@ -27,6 +27,7 @@ from transformers import (
 )
 
 from xner.core.errors import ConfigError
+from xner.core.models.packing import check_packing, packed_forward
 
 log = logging.getLogger(__name__)
 
@@ -218,9 +219,13 @@ class TokenEncoder(nn.Module):
     switch this class used to carry at no gain in time or memory.
     """
 
-    def __init__(self, model: PreTrainedModel) -> None:
+    def __init__(self, model: PreTrainedModel, pack: bool = False, pack_capacity: int = 0) -> None:
         super().__init__()
         self.model = model
+        self.pack = pack  # padding-free passes (`core.models.packing`): same maths, fewer pad tokens
+        self.pack_capacity = pack_capacity  # tokens per packed row; 0: the batch's padded length
+        if pack:
+            check_packing(model)
 
     @property
     def hidden_size(self) -> int:
@@ -228,6 +233,8 @@ class TokenEncoder(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         # input_ids, attention_mask: [B, S] -> last hidden states [B, S, H]
+        if self.pack:
+            return packed_forward(self.model, input_ids, attention_mask, self.pack_capacity)
         return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
 

@@ -116,7 +116,7 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
                          pin_memory=svc.device.type == "cuda",
                          soft_labels=[np.asarray(probs[i], dtype=np.float32) for i in keep])
-    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls))
+    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls), train)
     runner = step_runner(ctx, model, {}, {}, train["lr_distill"], 0.0, train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), mode="distill", desc=ctx.node.name,

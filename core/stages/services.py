@@ -102,16 +102,23 @@ class Services:
                 lang_ids=lang_ids, extras=extras)
         return self._encoded[key]
 
-    def new_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int) -> NerModel:
-        """A fresh pretrained encoder (frozen as configured) + a new head."""
+    def new_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int,
+                  train: Mapping[str, Any] | None = None) -> NerModel:
+        """A fresh pretrained encoder (frozen as configured) + a new head; a training stage's
+        `train` params may ask for packed sequences and a compiled encoder (`train.packing/compile`)."""
+        train = train or {}
         bundle = load_hf_encoder(encoder_dir, dropout=encoder["dropout"])
         keep_bottom_layers(bundle.model, encoder.get("num_layers"))
         freeze(bundle.model, encoder["freeze_embeddings"], encoder["frozen_layers"])
-        return NerModel(TokenEncoder(bundle.model), num_labels, encoder["dropout"]).to(self.device)
+        model = NerModel(TokenEncoder(bundle.model.to(self.device), pack=train.get("packing", False)),
+                         num_labels, encoder["dropout"]).to(self.device)
+        if train.get("compile"):  # in place: parameter names (and so checkpoints) stay the same
+            model.encoder.model.compile(dynamic=True)
+        return model
 
     def load_model(self, encoder: Mapping[str, Any], encoder_dir: str, num_labels: int,
-                   checkpoint: Path) -> NerModel:
+                   checkpoint: Path, train: Mapping[str, Any] | None = None) -> NerModel:
         """A model rebuilt from the encoder directory, then the checkpoint's trainable weights."""
-        model = self.new_model(encoder, encoder_dir, num_labels)
+        model = self.new_model(encoder, encoder_dir, num_labels, train)
         load_model_state(model, checkpoint, self.device)
         return model

@@ -226,7 +226,7 @@ def run_source(ctx: StageContext) -> dict[str, Any]:
     seed_everything(ctx.node.seed)
     p, svc = ctx.node.params, ctx.services
     ls = label_set_for(p["data"]["format"])
-    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls))
+    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls), p["train"])
     discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)
     discs = {n: d.to(svc.device) for n, d in discs.items()}
     lrs = {n: s.get("lr") or p["train"]["lr_discriminator"] for n, s in p["discriminators"].items()}
@@ -240,7 +240,8 @@ def run_teacher(ctx: StageContext) -> dict[str, Any]:
     seed_everything(ctx.node.seed)
     p, svc = ctx.node.params, ctx.services
     ls = label_set_for(p["data"]["format"])
-    model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("source") / ckpt.MODEL)
+    model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("source") / ckpt.MODEL,
+                           p["train"])
     discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)
     src_discs = ckpt.load_discriminators(ctx.input_dir("source") / ckpt.DISCRIMINATORS)
     for name, spec in p["discriminators"].items():
