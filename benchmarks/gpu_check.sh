@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One prepared check for a GPU machine, under 8 minutes: the CUDA tests, bf16 against fp32 on the tiny
-# demo (precision in node keys, device in manifests), bench_train on the GPU (me5 and tiny), and one
+# One prepared check for a GPU machine, under 8 minutes: the CUDA tests, bf16 against fp32 and packed
+# against padded on the tiny demo (precision in node keys, device in manifests), bench_train on the GPU (me5 and tiny), and one
 # proxy TransAdv seed at full data scale (all 14,041 en / 8,323 es training sentences). Everything
 # it measures goes to $OUT (default ./gpu-check-out).
 # The GPU machine never sees ../shared: first run `python -m benchmarks.gpu_pack` here (CoNLL en/es,
@@ -33,7 +33,7 @@ $PY -m pytest -q -p no:cacheprovider tests/test_encoders.py tests/test_viterbi.p
 $PY -m benchmarks.gpu_parity "$OUT/parity" 2>&1 | tee "$OUT/parity.txt" | tail -4 || status=1
 cp "$OUT/parity/parity.json" "$OUT/parity.json" 2>/dev/null
 rm -rf "$OUT/parity"
-timeout 150 $PY -m benchmarks.bench_train --models me5,tiny --steps 8 2>&1 | tee "$OUT/bench_train.txt" \
+timeout 180 $PY -m benchmarks.bench_train --models me5,tiny --steps 8 --options packing 2>&1 | tee "$OUT/bench_train.txt" \
   | tail -10 || status=1
 # one proxy TransAdv seed on the full training sets, bf16, no MLflow: wall time and F1 per node
 timeout 240 $PY -m xner.core.cli run experiments/proxy/transadv.yaml --device cuda --no-track \
