@@ -179,19 +179,21 @@ def report(out: Outcome, tracking_uri: str | None = None) -> str:
         from xner.core.tracking import resolve_tracking_uri
 
         uri = resolve_tracking_uri(tracking_uri)
-        url = run_url(uri, out.parent_run)
-        if uri.startswith("http"):
-            lines.append(f"MLflow parent run: {url or out.parent_run}")
-        else:
-            lines.append(f"MLflow parent run: {url or out.parent_run} after "
-                         f"`mlflow ui --backend-store-uri {uri}`")
+        urls = ui_urls(uri, out.parent_run)
+        after = "" if uri.startswith("http") else f" after `mlflow ui --backend-store-uri {uri}`"
+        if urls:
+            lines.append(f"MLflow runs: {urls[0]}")
+        lines.append(f"MLflow parent run: {urls[1] if urls else out.parent_run}{after}")
     return "\n".join(lines)
 
 
-def run_url(uri: str, run_id: str, ui: str = "http://127.0.0.1:5000") -> str | None:
-    """The run's page in the MLflow UI (the server itself, or `mlflow ui`'s default address for a
-    local database); None when the run cannot be looked up."""
+def ui_urls(uri: str, run_id: str, ui: str = "http://127.0.0.1:5000") -> tuple[str, str] | None:
+    """(the experiment's runs list, the run's page) in the MLflow UI's model-training view, on the
+    server itself or `mlflow ui`'s default address for a local database; None when the run cannot be
+    looked up."""
     from mlflow import MlflowClient
+
+    from xner.core import mlflow_ui
 
     try:
         experiment = MlflowClient(uri).get_run(run_id).info.experiment_id
@@ -199,4 +201,10 @@ def run_url(uri: str, run_id: str, ui: str = "http://127.0.0.1:5000") -> str | N
         log.debug("no URL for run %s: %s", run_id, exc)
         return None
     base = uri.rstrip("/") if uri.startswith("http") else ui
-    return f"{base}/#/experiments/{experiment}/runs/{run_id}"
+    return mlflow_ui.experiment_url(base, experiment), mlflow_ui.run_url(base, experiment, run_id)
+
+
+def run_url(uri: str, run_id: str, ui: str = "http://127.0.0.1:5000") -> str | None:
+    """The run's page in the MLflow UI; None when the run cannot be looked up."""
+    urls = ui_urls(uri, run_id, ui)
+    return urls[1] if urls else None

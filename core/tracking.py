@@ -36,6 +36,7 @@ from xner.core.data.cache import file_sha256
 from xner.core.errors import ConfigError, Pruned
 from xner.core.graph import read_params, unread_settings
 from xner.core.locks import process_start
+from xner.core.mlflow_ui import NOTE_TAG, prepare_experiment, run_note, run_url
 from xner.core.pipeline import Node, topological
 from xner.core.runner import row_name
 
@@ -153,6 +154,7 @@ class MlflowTracker:
             self.experiment_id = self._experiment(experiment)
             self.parent_id = self.client.create_run(self.experiment_id, run_name=run_name).info.run_id
             self.owns_parent = True
+        prepare_experiment(self.client, self.experiment_id)
         if not self.parent_done:
             self.client.log_batch(self.parent_id, tags=self._tags({**self.common, LEVEL: "parent",
                                                                   **self._process_tags()}))
@@ -290,6 +292,10 @@ class MlflowTracker:
                 continue  # not reached before the failure
             result = store.manifest(node.stage, node.key)["result"]
             prefix = stage_key(node, t.seed)
+            if isinstance(result, dict) and "best_epoch" in result:  # what selection kept, per stage
+                metrics += selection_metrics(prefix, result)
+                tags[f"xner.selection/{prefix}"] = (f"epoch {result['best_epoch']} by "
+                                                    f"{node.params['train']['selection_metric']}")
             curve = result.get("curve", []) if isinstance(result, dict) and node.key not in live else []
             for point in curve:
                 step = int(point.get("epoch", 0))
@@ -299,7 +305,7 @@ class MlflowTracker:
         if outcome.ok:
             metrics += [(k, v, 0) for k, v in _finite(outcome.result).items()]
         params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
-        self._log(run, params={} if opened else params, metrics=metrics)
+        self._log(run, params={} if opened else params, metrics=metrics, tags=tags)
         with tempfile.TemporaryDirectory() as tmp:
             resolved = Path(tmp) / "config.yaml"
             resolved.write_text(f"# variant {t.variant}, language {t.lang}, seed {t.seed}\n{to_yaml(cfg)}")
@@ -359,6 +365,9 @@ class MlflowTracker:
         if self.parent_done:
             return
         self.client.log_table(self.parent_id, table.to_long(), "ablation_table.json")
+        title = f"{table.metric} (reference: {table.reference})"
+        self.client.set_tag(self.parent_id, NOTE_TAG,
+                            run_note(title, table.to_markdown(), self.common["xner.command"]))
         with tempfile.TemporaryDirectory() as tmp:
             for path in table.save(tmp).values():
                 self.client.log_artifact(self.parent_id, str(path), "ablation")
@@ -381,4 +390,11 @@ class MlflowTracker:
 
     def run_url(self) -> str:
         base = self.uri if self.uri.startswith("http") else "http://127.0.0.1:5000"
-        return f"{base}/#/experiments/{self.experiment_id}/runs/{self.parent_id}"
+        return run_url(base, self.experiment_id, self.parent_id)
+
+
+def selection_metrics(prefix: str, result: Mapping[str, Any]) -> list[tuple[str, float, int]]:
+    """A trained stage's selected epoch and its scores: `source/best_epoch`, `source/best/dev_f1`."""
+    out = [(f"{prefix}/best_epoch", float(result["best_epoch"]), 0)]
+    scores = {k: v for k, v in result.items() if k not in ("best_epoch", "curve")}
+    return out + [(f"{prefix}/best/{k}", v, 0) for k, v in _finite(scores).items()]

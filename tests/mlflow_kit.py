@@ -184,7 +184,8 @@ def screenshot(
     return out_png
 
 
-def dump_dom(url: str, wait_ms: int = 8000) -> str:
+def dump_dom(url: str, wait_ms: int = 8000, *, width: int = 1600, height: int = 1000) -> str:
     """The serialized DOM of `url` after its scripts ran for `wait_ms` of virtual time (a React app's
-    rendered markup, unlike the bare HTML a plain GET returns)."""
-    return _run_chromium(["--dump-dom"], url, wait_ms).stdout
+    rendered markup, unlike the bare HTML a plain GET returns). The window is as large as a
+    screenshot's: virtualised grids render only the columns that fit."""
+    return _run_chromium(["--dump-dom", f"--window-size={width},{height}"], url, wait_ms).stdout

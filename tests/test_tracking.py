@@ -3,6 +3,7 @@ cache hits that still carry their stage curves, failed seeds, and `compare` from
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -161,8 +162,52 @@ def test_curves_are_logged_while_the_stage_trains(tracked: dict) -> None:
 
 def test_the_summary_ends_with_the_parent_runs_url(tracked: dict) -> None:
     out, uri, client = tracked["out"], tracked["uri"], tracked["client"]
-    last = ablate.report(out, uri).splitlines()[-1]
+    *_, runs, last = ablate.report(out, uri).splitlines()
     experiment = client.get_run(out.parent_run).info.experiment_id
-    url = f"http://127.0.0.1:5000/#/experiments/{experiment}/runs/{out.parent_run}"
+    base = f"http://127.0.0.1:5000/#/experiments/{experiment}/runs"
+    url = f"{base}/{out.parent_run}?workflowType=machine_learning"
     assert last == f"MLflow parent run: {url} after `mlflow ui --backend-store-uri {uri}`"
+    assert runs == f"MLflow runs: {base}?workflowType=machine_learning&viewStateShareKey=xner-results"
     assert ablate.run_url(uri, "0" * 32) is None  # an unknown run gives no URL, never an error
+
+
+def test_the_ui_opens_on_model_training_with_the_result_columns(tracked: dict) -> None:
+    """MLflow 3 shows an experiment of unknown kind as GenAI (traces, latency): xner tags it as model
+    training and stores the view the printed URL opens (variant, language, seed and F1 columns)."""
+    client, out = tracked["client"], tracked["out"]
+    exp = client.get_experiment(client.get_run(out.parent_run).info.experiment_id)
+    assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
+    view = json.loads(exp.tags["mlflow.sharedViewState.xner-results"])
+    assert view["selectedColumns"][:3] == ["tags.`variant`", "tags.`language`", "tags.`seed`"]
+    assert {"metrics.`test_f1`", "metrics.`dev_f1`"} <= set(view["selectedColumns"])
+    shown = client.search_runs([exp.experiment_id], view["searchFilter"])  # the filter the view applies
+    assert {r.data.tags["xner.level"] for r in shown} == {"seed"} and len(shown) == 3 * 2
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    seed_run = _children(client, groups["TransAdv"].info.run_id)[0]
+    group = client.get_run(seed_run.data.tags["mlflow.parentRunId"])
+    carried = {"tags": {**seed_run.data.tags, **group.data.tags},
+               "metrics": {**seed_run.data.metrics, **group.data.metrics}}
+    for column in view["selectedColumns"]:  # every column names something the runs really carry
+        kind, name = column.split(".", 1)
+        assert name.strip("`") in carried[kind], column
+
+
+def test_the_parent_overview_holds_the_ablation_table(tracked: dict) -> None:
+    client, out = tracked["client"], tracked["out"]
+    note = client.get_run(out.parent_run).data.tags["mlflow.note.content"]
+    assert note.startswith("### test_f1 (reference: TransAdv)")
+    assert out.table.to_markdown().strip() in note and "| w/o Θentity |" in note
+
+
+def test_each_trained_stage_logs_its_selected_epoch(tracked: dict) -> None:
+    """The store's best epoch and the scores it was chosen on reach MLflow, per stage, per seed."""
+    client, out = tracked["client"], tracked["out"]
+    groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
+    seed = next(s for s in _children(client, groups["TransAdv"].info.run_id) if s.data.tags["seed"] == "1")
+    m = seed.data.metrics
+    for stage in ("source", "teacher_entity", "distill"):
+        history = client.get_metric_history(seed.info.run_id, f"{stage}/dev_f1")
+        best = int(m[f"{stage}/best_epoch"])
+        assert 1 <= best <= len(history)
+        assert m[f"{stage}/best/dev_f1"] == max(h.value for h in history)  # selected on target dev
+        assert seed.data.tags[f"xner.selection/{stage}"] == f"epoch {best} by target_dev"
