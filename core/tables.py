@@ -13,7 +13,6 @@ import io
 import logging
 import math
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -267,42 +266,10 @@ class AblationTable:
         return "\n".join([title, line(grid[0]), rule, *(line(r) for r in grid[1:])]) + "\n"
 
     def plot(self, path: str | Path) -> Path:
-        """Grouped bars (one group per language + Avg, one bar per variant), error bars = std.
+        """The ablation figure (`core.figures`); PNG, PDF or SVG by the file's suffix."""
+        from xner.core.figures import plot_ablation
 
-        Missing cells get no bar, only an 'n/a' mark, so they cannot be mistaken for a zero score.
-        """
-        import matplotlib
-
-        if "matplotlib.pyplot" not in sys.modules:  # never yank the backend from under an interactive session
-            matplotlib.use("Agg")
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        cols, cells = self.columns, self.cells.set_index(["variant", "lang"])
-        fig = Figure(figsize=(max(6.0, 0.35 * len(cols) * len(self.variants) + 2.0), 4.5))
-        FigureCanvasAgg(fig)  # a figure of its own: no pyplot global state, safe in threads
-        ax = fig.add_subplot()
-        width = 0.8 / len(self.variants)
-        for i, variant in enumerate(self.variants):
-            xs, ys, errs = [], [], []
-            for j, lang in enumerate(cols):
-                x = j - 0.4 + width * (i + 0.5)
-                mean, std = cells.loc[(variant, lang), ["mean", "std"]]
-                if math.isfinite(mean):
-                    xs.append(x)
-                    ys.append(mean)
-                    errs.append(std)
-                else:
-                    ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7)
-            ax.bar(xs, ys, width, yerr=errs, capsize=2, label=variant, color=f"C{i}")
-        ax.set_xticks(range(len(cols)), cols)
-        ax.set_xlim(-0.5, len(cols) - 0.5)  # keep an 'n/a' in the last slot inside the axes
-        ax.set_ylabel("F1 (%)")
-        ax.set_title(f"Ablation: {self.metric} (reference: {self.reference})")
-        ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        return _atomic(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=150))
+        return plot_ablation(self, Path(path), _atomic)
 
     def save(self, directory: str | Path) -> dict[str, Path]:
         """Write every rendering, each atomically; returns file name -> path."""
@@ -314,6 +281,7 @@ class AblationTable:
         for ext, text in texts.items():
             name = f"ablation.{ext}"
             out[name] = _atomic(d / name, lambda t, text=text: t.write_text(text, encoding="utf-8"))
-        out["ablation.png"] = self.plot(d / "ablation.png")
+        for fmt in ("png", "pdf", "svg"):
+            out[f"ablation.{fmt}"] = self.plot(d / f"ablation.{fmt}")
         log.info("ablation table (%s) written to %s", self.metric, d)
         return out

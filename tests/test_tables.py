@@ -224,7 +224,7 @@ def test_save_writes_all_files(tmp_path: Path) -> None:
     t = ablation_table(make_runs())
     out = t.save(tmp_path / "ablation")
     names = ["ablation.parquet", "ablation.md", "ablation.csv", "ablation.html", "ablation.tex",
-             "ablation.png"]
+             "ablation.png", "ablation.pdf", "ablation.svg"]
     assert sorted(out) == sorted(names)
     assert sorted(p.name for p in (tmp_path / "ablation").iterdir()) == sorted(names)
     pd.testing.assert_frame_equal(pd.read_parquet(out["ablation.parquet"]), t.to_long())
@@ -232,6 +232,8 @@ def test_save_writes_all_files(tmp_path: Path) -> None:
     assert out["ablation.csv"].read_text(encoding="utf-8") == t.to_csv()
     assert out["ablation.html"].read_text(encoding="utf-8") == t.to_html()
     assert out["ablation.png"].read_bytes()[:8] == PNG_MAGIC
+    assert out["ablation.pdf"].read_bytes()[:5] == b"%PDF-"
+    assert "<svg" in out["ablation.svg"].read_text(encoding="utf-8")[:2000]
 
 
 def test_to_long_is_a_copy() -> None:
