@@ -104,6 +104,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from xner.core import status
+
+    args.all_variants = True
+    exp = _build(args)
+    sys.stdout.write(status.render(status.grid(exp), exp.store.root) + "\n")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace, ablate: bool = False) -> int:
     from xner.core import ablate as ab
 
@@ -256,12 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, func, helptext in (
         ("plan", _cmd_plan, "every node: stage, seed, language, cached or to run"),
+        ("status", _cmd_status, "what a running or finished grid has done (every variant), from the store"),
         ("run", _cmd_run, "run what is missing (resume), log to MLflow, print F1 per language"),
         ("ablate", _cmd_ablate, "run the base and every variant, then print and log the ablation table"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("experiment", metavar="EXPERIMENT", help="YAML experiment file")
-        if name != "ablate":
+        if name not in ("ablate", "status"):
             p.add_argument("--variant", action="append", help="a named variant (repeatable); default: base")
         if name == "plan":
             p.add_argument("--all-variants", action="store_true",
@@ -269,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--set", action="append", default=[], metavar="A.B=C", help="override a value")
         p.add_argument("--reuse-other-code", action="store_true",
                        help="serve nodes cached under other stage code versions instead of retraining")
-        if name != "plan":
+        if name not in ("plan", "status"):
             p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
             p.add_argument("--tracking-uri", default=None,
                            help="MLflow URI; default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")

@@ -9,6 +9,8 @@ EXAMPLES: dict[str, list[str]] = {
     "data translate": ["xner data translate ../shared/data/conll/en/train.txt en-es.conll --lang es "
                        "--dictionary ../shared/data/muse/en-es.txt"],
     "components": ["xner components", "xner components discriminators"],
+    "status": ["xner status experiments/ablations/demo/transadv-table3.yaml",
+               "watch -n 30 xner status experiments/ablations/transadv-table3.yaml"],
     "plan": ["xner plan experiments/papers/transadv-conll.yaml --set 'data.target_langs=[es]'",
              "xner plan experiments/ablations/transadv-table3.yaml --all-variants"],
     "run": ["xner run experiments/papers/transadv-conll.yaml",

@@ -125,7 +125,32 @@ def ablation_table(
     cells = pd.DataFrame(rows).astype({"mean": float, "std": float, "n": int})
     ref = cells[cells["variant"] == reference].set_index("lang")["mean"]
     cells["delta"] = cells["mean"] - cells["lang"].map(ref).astype(float)
+    cells["p"] = [paired_p(ok, reference, v, lang, langs) for v, lang in zip(cells["variant"], cells["lang"])]
     return AblationTable(cells=cells, metric=metric, reference=reference, variants=variants, langs=langs)
+
+
+SIGNIFICANCE = "paired t-test over the seeds both rows ran (two-sided)"
+SIG_LEVEL, SIG_MARK = 0.05, "†"
+
+
+def paired_p(ok: pd.DataFrame, reference: str, variant: str, lang: str, langs: list[str]) -> float:
+    """p-value of `variant` against `reference` in one column, pairing runs by seed (a seed fixes the
+    data order and initialisation both rows share). Avg pairs each seed's mean over the languages.
+    NaN for the reference itself, fewer than two shared seeds, or identical differences."""
+    if variant == reference:
+        return math.nan
+    from scipy.stats import ttest_rel
+
+    def per_seed(v: str) -> pd.Series:
+        wide = ok[ok["variant"] == v].pivot(index="seed", columns="lang", values="value")
+        wide = wide.reindex(columns=langs)
+        return wide.dropna().mean(axis=1) if lang == AVG else wide[lang].dropna()
+
+    a, b = per_seed(variant).align(per_seed(reference), join="inner")
+    diff = (a - b).to_numpy(dtype=float)
+    if len(diff) < 2 or np.allclose(diff, diff[0]):
+        return math.nan
+    return float(ttest_rel(a.to_numpy(dtype=float), b.to_numpy(dtype=float)).pvalue)
 
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -175,7 +200,21 @@ class AblationTable:
         if row["variant"] != self.reference and math.isfinite(row["delta"]):
             d = round(float(row["delta"]), 2)
             text += f" ({'−' if d < 0 else '+'}{abs(d):.2f})"  # Unicode minus; -0.00 prints as +0.00
+            if row.get("p", math.nan) < SIG_LEVEL:
+                text += SIG_MARK
         return text
+
+    @property
+    def marks(self) -> list[str]:
+        """The significance legend, when some cell carries the mark."""
+        p = self.cells["p"] if "p" in self.cells else pd.Series(dtype=float)
+        return [self.legend] if bool((p < SIG_LEVEL).any()) else []
+
+    @property
+    def legend(self) -> str:
+        """What the marks mean, under every rendering that shows them."""
+        return (f"{SIG_MARK} p < {SIG_LEVEL} against {self.reference}, {SIGNIFICANCE}; "
+                "no mark: not significant, or fewer than two shared seeds")
 
     def _grid(self) -> list[list[str]]:
         """Header plus one row of display strings per variant, shared by every text rendering."""
@@ -188,7 +227,8 @@ class AblationTable:
         grid = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in self._grid()]
         rule = "|" + "|".join([":---"] + ["---:"] * len(self.columns)) + "|"
         lines = ["| " + " | ".join(row) + " |" for row in grid]
-        notes = ["", *(f"> {n}" for n in self.notes)] if self.notes else []
+        notes = [*self.marks, *self.notes]
+        notes = ["", *(f"> {n}" for n in notes)] if notes else []
         return "\n".join([lines[0], rule, *lines[1:], *notes]) + "\n"
 
     def to_csv(self) -> str:
@@ -196,7 +236,7 @@ class AblationTable:
         back without parsing "50.31 ± 3.12 (−0.64)". A missing cell has empty mean/std/delta."""
         buf = io.StringIO()
         out = csv.writer(buf, lineterminator="\n")
-        out.writerow(["variant", "lang", "metric", "mean", "std", "seeds", "delta"])
+        out.writerow(["variant", "lang", "metric", "mean", "std", "seeds", "delta", "p_paired_t"])
         cells = self.cells.set_index(["variant", "lang"])
 
         def num(x: float) -> str:
@@ -205,11 +245,11 @@ class AblationTable:
         for variant in self.variants:
             for lang in self.columns:
                 if (variant, lang) not in cells.index:
-                    out.writerow([variant, lang, self.metric, "", "", 0, ""])
+                    out.writerow([variant, lang, self.metric, "", "", 0, "", ""])
                     continue
                 c = cells.loc[(variant, lang)]
                 out.writerow([variant, lang, self.metric, num(c["mean"]), num(c["std"]), int(c["n"]),
-                              num(c["delta"])])
+                              num(c["delta"]), num(c.get("p", math.nan))])
         return buf.getvalue()
 
     def to_latex(self) -> str:
@@ -228,12 +268,16 @@ class AblationTable:
                 text += f"$_{{\\pm {c['std']:.2f}}}$"
             if variant != self.reference and math.isfinite(c["delta"]):
                 text += f" {{\\scriptsize ({c['delta']:+.2f})}}"
+                if c.get("p", math.nan) < SIG_LEVEL:
+                    text += "$^\\dagger$"
             return text
 
         head = " & ".join(["Variant", *(_latex(c) for c in self.columns)])
         rows = [" & ".join([_latex(v), *(cell(v, c) for c in self.columns)]) + r" \\" for v in self.variants]
         caption = _latex(f"{self.metric}, mean and standard deviation over seeds; "
                          f"in brackets the difference to {self.reference}.")
+        if self.marks:
+            caption += " $^\\dagger$ " + _latex(f"p < {SIG_LEVEL}, {SIGNIFICANCE}.")
         spec = "l" + "r" * len(self.columns)
         lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
                  head + r" \\", r"\midrule", *rows, r"\bottomrule", r"\end{tabular}",
@@ -246,7 +290,7 @@ class AblationTable:
         grid = [[html.escape(c) for c in row] for row in self._grid()]
         head = "<tr>" + "".join(f"<th>{c}</th>" for c in grid[0]) + "</tr>"
         body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in grid[1:])
-        notes = "".join(f"<p>{html.escape(n)}</p>\n" for n in self.notes)
+        notes = "".join(f"<p>{html.escape(n)}</p>\n" for n in [*self.marks, *self.notes])
         title = html.escape(f"{self.metric} (reference: {self.reference})")
         return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                 f"<title>{title}</title>\n<style>{_CSS}</style></head>\n<body>\n<h3>{title}</h3>\n"
@@ -263,7 +307,7 @@ class AblationTable:
 
         rule = "  ".join("-" * w for w in widths)
         title = f"{self.metric} (reference: {self.reference})"
-        return "\n".join([title, line(grid[0]), rule, *(line(r) for r in grid[1:])]) + "\n"
+        return "\n".join([title, line(grid[0]), rule, *(line(r) for r in grid[1:]), *self.marks]) + "\n"
 
     def plot(self, path: str | Path) -> Path:
         """The ablation figure (`core.figures`); PNG, PDF or SVG by the file's suffix."""

@@ -64,7 +64,7 @@ def test_hand_computed_cells() -> None:
     for (v, lang), (mean, std, n, delta) in expected.items():
         c = cell(t, v, lang)
         assert (c["mean"], c["std"], c["n"], c["delta"]) == pytest.approx((mean, std, n, delta)), (v, lang)
-    expected_md = ["79.00 ± 1.00 (−3.00)", "73.00 ± 3.00 (+2.00)", "76.00 ± 2.00 (−0.50)"]
+    expected_md = ["79.00 ± 1.00 (−3.00)†", "73.00 ± 3.00 (+2.00)", "76.00 ± 2.00 (−0.50)"]
     assert md_row(t.to_markdown(), ABL) == expected_md
 
 
@@ -106,7 +106,7 @@ def test_all_seeds_failed_is_missing_not_zero(how: str) -> None:
         assert math.isnan(c["mean"]) and math.isnan(c["std"]) and math.isnan(c["delta"]) and c["n"] == 0
         value = t.to_frame().loc[ABL, lang]
         assert math.isnan(value) and value != 0
-    assert md_row(t.to_markdown(), ABL) == ["79.00 ± 1.00 (−3.00)", MISSING, MISSING]
+    assert md_row(t.to_markdown(), ABL) == ["79.00 ± 1.00 (−3.00)†", MISSING, MISSING]
     assert "0.00" not in "".join(md_row(t.to_markdown(), ABL)[1:])
     terminal = t.format_terminal().splitlines()
     abl_line = next(line for line in terminal if line.startswith(ABL))
@@ -133,7 +133,7 @@ def test_reference_row_has_no_delta() -> None:
     assert all("(" in s for s in md_row(t.to_markdown(), ABL))
     flipped = ablation_table(make_runs(), reference=ABL)
     assert md_row(flipped.to_markdown(), REF) == [
-        "82.00 ± 2.00 (+3.00)",
+        "82.00 ± 2.00 (+3.00)†",
         "71.00 ± 1.00 (−2.00)",
         "76.50 ± 1.50 (+0.50)",
     ]
@@ -175,9 +175,9 @@ def test_text_renderings_escape_and_align() -> None:
     assert "&lt;LDIS&gt; &amp; a|b" in page and "<LDIS>" not in page
     assert "w/o <LDIS> & a\\|b" in t.to_markdown()
     rows = list(csv.reader(io.StringIO(t.to_csv())))
-    assert rows[0] == ["variant", "lang", "metric", "mean", "std", "seeds", "delta"]
+    assert rows[0] == ["variant", "lang", "metric", "mean", "std", "seeds", "delta", "p_paired_t"]
     assert [r[0] for r in rows[1:]] == [REF] * 3 + [weird] * 3 and rows[4][1] == "de"
-    body = t.format_terminal().splitlines()[1:]
+    body = [line for line in t.format_terminal().splitlines()[1:] if not line.startswith("†")]
     assert len({len(line) for line in body}) == 1  # aligned
 
 
@@ -263,3 +263,32 @@ def test_latex_table_compiles(tmp_path: Path) -> None:  # booktabs is in texlive
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "t.pdf").stat().st_size > 1000
+
+
+def test_significance_is_a_paired_t_test_over_seeds() -> None:
+    """ABL - REF per seed: de -2, -3, -4 (t = -3 / (1/√3), df 2: p = 0.0352), es 0, 2, 4 (p = 0.225)."""
+    t = ablation_table(make_runs())
+    p = t.cells.set_index(["variant", "lang"])["p"]
+    assert p[(ABL, "de")] == pytest.approx(0.03518, abs=1e-4)
+    assert p[(ABL, "es")] == pytest.approx(0.2254, abs=1e-3)
+    assert math.isnan(p[(REF, "de")])  # the reference is not tested against itself
+    md = t.to_markdown()
+    assert "79.00 ± 1.00 (−3.00)†" in md and "73.00 ± 3.00 (+2.00) |" in md
+    assert "> † p < 0.05 against TransAdv, paired t-test over the seeds both rows ran" in md
+    rows = list(csv.reader(io.StringIO(t.to_csv())))
+    assert float(rows[[r[:2] for r in rows].index([ABL, "de"])][7]) == pytest.approx(0.03518, abs=1e-4)
+    assert "$^\\dagger$" in t.to_latex() and "†" in t.format_terminal()
+
+
+def test_significance_pairs_by_seed_and_needs_two_pairs() -> None:
+    runs = make_runs()
+    shuffled = runs.copy()  # the same values under other seed labels: other pairs, another p
+    abl = shuffled["variant"] == ABL
+    shuffled.loc[abl & (shuffled["lang"] == "de"), "seed"] = [3, 1, 2]
+    p = ablation_table(shuffled).cells.set_index(["variant", "lang"])["p"]
+    assert p[(ABL, "de")] != pytest.approx(0.03518, abs=1e-4)
+    one = runs[runs["seed"] == runs["seed"].min()]
+    assert ablation_table(one).cells["p"].isna().all()  # one shared seed: no test
+    same = {REF: SCORES[REF], ABL: {k: [x - 1.0 for x in v] for k, v in SCORES[REF].items()}}
+    assert ablation_table(make_runs(same)).cells["p"].isna().all()  # constant difference: no variance
+    assert "†" not in ablation_table(make_runs(same)).to_markdown()
