@@ -125,7 +125,8 @@ def ablation_table(
     cells = pd.DataFrame(rows).astype({"mean": float, "std": float, "n": int})
     ref = cells[cells["variant"] == reference].set_index("lang")["mean"]
     cells["delta"] = cells["mean"] - cells["lang"].map(ref).astype(float)
-    cells["p"] = [paired_p(ok, reference, v, lang, langs) for v, lang in zip(cells["variant"], cells["lang"])]
+    pairs = zip(cells["variant"], cells["lang"], strict=True)
+    cells["p"] = [paired_p(ok, reference, v, lang, langs) for v, lang in pairs]
     return AblationTable(cells=cells, metric=metric, reference=reference, variants=variants, langs=langs)
 
 
