@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from xner.core.cli_data import add_data_commands
 from xner.core.cli_help import add_examples
+from xner.core.cli_report import add_report_command
 from xner.core.cli_store import add_store_commands
 from xner.core.errors import XnerError
 
@@ -338,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--output", default=None, help="write to this file instead of stdout")
     cmp_.add_argument("--tracking-uri", default=None)
     cmp_.set_defaults(func=_cmd_compare)
+
+    add_report_command(sub)
 
     an = sub.add_parser("analyze", help="the papers' diagnostics (probe, pseudo-label F1, test splits)")
     an.add_argument("experiment", metavar="EXPERIMENT")

@@ -22,6 +22,7 @@ EXAMPLES: dict[str, list[str]] = {
     "search": ["xner search experiments/demo/transadv.yaml --n-trials 20 --workers 2",
                "xner search experiments/demo/transadv.yaml --rerun-best"],
     "compare": ["xner compare demo-transadv-table3 --format latex --output table3.tex"],
+    "report": ["xner report demo-transadv-table3 --output table3.html"],
     "analyze": ["xner analyze experiments/proxy/transadv.yaml --no-probe"],
     "track": ["xner track experiments/demo/transadv.yaml"],
     "demo": ["xner demo --seeds 1 2 --no-track"],

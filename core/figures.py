@@ -88,3 +88,43 @@ def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callab
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return save(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=200, bbox_inches="tight"))
+
+
+def plot_curves(curves: dict[str, dict[str, dict[int, list[float]]]], path: Path, metric: str,
+                save: Callable[[Path, Callable[[Path], None]], Path]) -> Path:
+    """Per-epoch curves of each stage (one panel per stage), one line per variant: the mean over seeds
+    with a band of ± one std. `curves`: variant -> stage -> epoch -> values over seeds."""
+    import numpy as np
+
+    fmt = path.suffix.lstrip(".").lower()
+    order = ("source", "teacher", "distill")  # the pipeline's order, whatever order runs logged in
+    stages = sorted(dict.fromkeys(s for by_stage in curves.values() for s in by_stage),
+                    key=lambda s: next((i for i, p in enumerate(order) if s.startswith(p)), len(order)))
+    if not stages:
+        raise ValueError("no per-epoch curves to plot")
+    fig = _figure(3.2 * len(stages) + 2.2, 3.0)
+    axes = fig.subplots(1, len(stages), squeeze=False)[0]
+    for ax, stage in zip(axes, stages, strict=True):
+        for i, (variant, by_stage) in enumerate(curves.items()):
+            points = sorted(by_stage.get(stage, {}).items())
+            if not points:
+                continue
+            epochs = [e for e, _ in points]
+            mean = np.array([np.mean(v) for _, v in points])
+            std = np.array([np.std(v, ddof=1) if len(v) > 1 else 0.0 for _, v in points])
+            ax.plot(epochs, mean, marker="o", markersize=3, color=f"C{i}", label=variant)
+            ax.fill_between(epochs, mean - std, mean + std, color=f"C{i}", alpha=0.15, linewidth=0)
+        ax.set_title(stage, fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel(f"{metric} (%)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:]:  # a variant may train only some stages: collect every line once
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 0.95))
+    fig.tight_layout()
+    return save(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=200, bbox_inches="tight"))

@@ -83,3 +83,13 @@ def test_seed_run_shows_its_stage_curves(ui: dict, shots: Path) -> None:
     history = ui["client"].get_metric_history(seed.info.run_id, "source/dev_f1")
     assert [m.step for m in history] == [1, 2]  # logged per epoch, while the stage trained
     assert seed.info.start_time < history[0].timestamp < seed.info.end_time
+
+
+def test_report_page_renders(ui: dict, shots: Path, tmp_path: Path) -> None:
+    from xner.core import report
+
+    page = report.write(ui["url"], ui["out"].parent_run, tmp_path / "report.html")
+    png = screenshot(page.as_uri(), shots / "report.png", width=1400, height=2200, wait_ms=3000)
+    assert png.stat().st_size > 50_000  # table, two figures and the diff, not a blank page
+    dom = dump_dom(page.as_uri(), wait_ms=3000)
+    assert dom.count("<svg") >= 2 and "What each variant changes" in dom

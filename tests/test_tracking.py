@@ -211,3 +211,22 @@ def test_each_trained_stage_logs_its_selected_epoch(tracked: dict) -> None:
         assert 1 <= best <= len(history)
         assert m[f"{stage}/best/dev_f1"] == max(h.value for h in history)  # selected on target dev
         assert seed.data.tags[f"xner.selection/{stage}"] == f"epoch {best} by target_dev"
+
+
+def test_report_is_one_self_contained_page(tracked: dict, tmp_path: Path) -> None:
+    from xner.core.cli import main
+
+    out, uri = tracked["out"], tracked["uri"]
+    target = tmp_path / "r" / "report.html"
+    assert main(["report", out.parent_run, "--tracking-uri", uri, "--output", str(target)]) == 0
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert page.count("<svg") == 2  # the ablation figure and the per-epoch curves, inline
+    assert "<script" not in page and 'src="http' not in page and "<link" not in page
+    groups = {g.data.tags["variant"]: g.info.run_id for g in _children(tracked["client"], out.parent_run)}
+    assert f'runs/{groups["w/o Θentity"]}?workflowType=machine_learning">w/o Θentity</a>' in page
+    # the config diff names what the variant changes, with both values
+    assert ("<td>w/o Θentity</td><td><code>teachers.entity.weight</code></td><td>1.0</td><td>0.0</td>"
+            in page)
+    assert "source" in page and "distill" in page  # the curve panels' titles
