@@ -21,6 +21,7 @@ from xner.core import runner
 from xner.core.config import load_experiment
 from xner.core.errors import Pruned
 from xner.core.pipeline import topological
+from xner.core.progress import close_full_log, open_full_log
 from xner.core.runner import METRICS, Experiment, Results, row_name
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
         tracking={"uri": uri, "experiment": cfg.tracking.experiment or cfg.name, "run_name": run_name,
                   "tags": {**parent_tags(exp), **(tags or {})}, "nest_under": nest_under},
         tracked=False, parent_run=None)
+    full_log = open_full_log(journal.path.with_suffix(".log"))
     recorder = Recorder(journal, None)
     recorder.listeners.extend(listeners)
     if uri is not None:
@@ -158,7 +160,9 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
                     "pruned" if isinstance(exc, Pruned) else "failed")
         raise
     finally:
-        recorder.track("finish", "finish", error)
+        full_log.flush()
+        recorder.track("finish", "finish", error, None, Path(full_log.baseFilename))
+        close_full_log(full_log)
         journal.set(tracked=recorder.tracker is not None)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xner.core.pipeline import Node, cached, topological
+from xner.core.progress import GridProgress, fmt_seconds
 
 if TYPE_CHECKING:
     from xner.core.config_schema import ExecutionConfig
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEAVY = ("source", "teacher", "pseudo_label", "distill", "evaluate")  # a GPU where there is one
-PROGRESS_S = 10.0
+PROGRESS_S = 30.0
 _TASK: Any = None
 
 
@@ -157,6 +158,8 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
         refs[n.key] = task.remote(n, str(store.root), cache_dir, live, execution.threads, *ups)
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
+    nodes = {n.key: n for n in topological([t.node for t in exp.targets])}
+    prog = GridProgress([nodes[k] for k in refs], tty=False)
     pending = {ref: key for key, ref in refs.items()}
     done: dict[str, dict[str, Any]] = {}
     waiting = list(exp.targets)
@@ -176,12 +179,16 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                         raise RuntimeError(info["error"])
                     log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
                 elif info.get("built"):
+                    prog.finish(nodes[key], float(info.get("seconds") or 0.0))
                     log.debug("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
                              info["pid"], info["device"], info["seconds"],
                              ", curves live" if info["live"] else "")
         if time.monotonic() - last > PROGRESS_S:
             last = time.monotonic()
-            log.info("ray: %s", progress(exp, refs, done))
+            eta = prog.eta()
+            log.info("ray: %s; elapsed %s, ETA %s", progress(exp, refs, done),
+                     fmt_seconds(time.monotonic() - prog.started),
+                     fmt_seconds(eta) if eta is not None else "after the first node")
         for t in list(waiting):
             nodes = graphs[id(t)]
             keys = list(nodes)

@@ -27,6 +27,7 @@ from xner.core.graph import check_components, check_graph
 from xner.core.models.device import enable_tf32
 from xner.core.pipeline import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
 from xner.core.preflight import check_inputs, resolve
+from xner.core.progress import GridProgress
 from xner.core.registry import METHODS
 from xner.core.store import Store
 
@@ -224,22 +225,38 @@ def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> No
     store = exp.store
     services = services_for(exp)
     failed: dict[str, str] = {}  # node key -> error text
-    bar = tqdm(total=plan(exp).to_run, desc="nodes", unit="node", disable=None)
+    prog = GridProgress([r.node for r in plan(exp).rows if not r.cached])
+    bar = tqdm(total=prog.total, desc="nodes", unit="node", disable=None)
     hooks = collector.hooks
+
+    def started(node: Node) -> None:
+        prog.start(node)
+        bar.set_postfix_str(prog.line(), refresh=True)
+
+    def built(node: Node, _manifest: Any, was_cached: bool) -> None:
+        if not was_cached:
+            prog.finish(node)
+            bar.update()
+            bar.set_postfix_str(prog.line(), refresh=False)
+
     for t in exp.targets:
         out = Outcome(t)
         if hooks is not None:  # the seed run exists while its stages train: live curves
             hooks.target_started(exp, t)
-            services.on_epoch = lambda node, epoch, metrics, t=t: hooks.epoch_done(exp, t, node, epoch,
-                                                                                   metrics)
+
+        def on_epoch(node: Node, epoch: int, metrics: dict[str, float], t: Target = t) -> None:
+            prog.epoch(node, epoch, metrics)
+            bar.set_postfix_str(prog.line(), refresh=True)
+            if hooks is not None:
+                hooks.epoch_done(exp, t, node, epoch, metrics)
+
+        services.on_epoch = on_epoch
         broken = next((n for n in topological([t.node]) if n.key in failed), None)
         if broken is not None:
             out.error = f"upstream node {broken.name} failed:\n{failed[broken.key]}"
         else:
             try:
-                s = execute([t.node], store, STAGES, services,
-                            on_done=lambda _n, _m, cached: None if cached else bar.update(),
-                            on_start=lambda n: bar.set_postfix_str(f"{n.name} {n.lang} s{n.seed}"),
+                s = execute([t.node], store, STAGES, services, on_done=built, on_start=started,
                             reuse_other_code=exp.reuse_other_code)
                 out.ran, out.cached = s.ran, s.cached
                 out.result = store.manifest(t.node.stage, t.node.key)["result"]

@@ -372,8 +372,10 @@ class MlflowTracker:
             for path in table.save(tmp).values():
                 self.client.log_artifact(self.parent_id, str(path), "ablation")
 
-    def finish(self, error: BaseException | None = None, status: str | None = None) -> None:
-        """Close the parent and every group left open: FINISHED, KILLED (Ctrl-C, SIGTERM) or FAILED."""
+    def finish(self, error: BaseException | None = None, status: str | None = None,
+               log_file: Path | None = None) -> None:
+        """Close the parent and every group left open: FINISHED, KILLED (Ctrl-C, SIGTERM) or FAILED;
+        the command's full log (DEBUG included) goes to the parent as `xner.log`."""
         if self._beat is not None:
             self._beat.set()
         status = status or ("FINISHED" if error is None else
@@ -385,6 +387,8 @@ class MlflowTracker:
             return
         if error is not None:
             self.client.log_text(self.parent_id, "".join(traceback.format_exception(error)), "error.txt")
+        if log_file is not None and log_file.is_file():
+            self.client.log_text(self.parent_id, log_file.read_text(encoding="utf-8"), "xner.log")
         if self.owns_parent:
             self.client.set_terminated(self.parent_id, status)
 

@@ -192,8 +192,11 @@ def test_the_ui_opens_on_model_training_with_the_result_columns(tracked: dict) -
         assert name.strip("`") in carried[kind], column
 
 
-def test_the_parent_overview_holds_the_ablation_table(tracked: dict) -> None:
+def test_the_parent_overview_holds_the_ablation_table(tracked: dict, tmp_path: Path) -> None:
     client, out = tracked["client"], tracked["out"]
+    assert "xner.log" in {a.path for a in client.list_artifacts(out.parent_run)}  # the full log
+    text = Path(client.download_artifacts(out.parent_run, "xner.log", str(tmp_path))).read_text()
+    assert "ERROR xner.core.runner: demo-transadv [broken] es seed 2 failed" in text
     note = client.get_run(out.parent_run).data.tags["mlflow.note.content"]
     assert note.startswith("### test_f1 (reference: TransAdv)")
     assert out.table.to_markdown().strip() in note and "| w/o Θentity |" in note

@@ -1,0 +1,72 @@
+"""Grid progress: the ETA weighted by measured stage costs, the plain line for logs, the full log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from xner.core.pipeline import Node
+from xner.core.progress import PRIOR, GridProgress, close_full_log, fmt_seconds, open_full_log
+
+
+def _nodes(*stages: str) -> list[Node]:
+    return [Node(stage, {"i": i}, seed=1, lang="es") for i, stage in enumerate(stages)]
+
+
+def test_eta_prices_each_stage_by_its_own_measured_cost():
+    src1, src2, dis1, dis2 = _nodes("source", "source", "distill", "distill")
+    prog = GridProgress([src1, src2, dis1, dis2], tty=True)
+    assert prog.eta() is None and "ETA after the first node" in prog.line()
+    prog.finish(src1, seconds=10.0)
+    # one source left at its measured 10 s; two students priced from the prior, scaled by source's
+    assert prog.eta() == pytest.approx(10.0 + 2 * 10.0 * PRIOR["distill"] / PRIOR["source"])
+    prog.finish(dis1, seconds=30.0)
+    assert prog.eta() == pytest.approx(10.0 + 30.0)  # measured costs replace the prior
+    prog.finish(src2, seconds=20.0)
+    assert prog.eta() == pytest.approx(30.0) and prog.line().startswith("3/4 nodes")
+    prog.finish(dis2, seconds=30.0)
+    assert prog.eta() == 0.0
+
+
+def test_plain_progress_line_goes_to_the_log_when_no_terminal(caplog):
+    (node,) = _nodes("source")
+    prog = GridProgress([node, *_nodes("evaluate")], every_s=0.0, tty=False)
+    prog.start(node)
+    with caplog.at_level(logging.INFO, logger="xner.core.progress"):
+        prog.epoch(node, 2, {"dev_f1": 41.5})
+        prog.finish(node, seconds=5.0)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("progress: 0/2 nodes") and "now source es seed 1 · epoch 2" in lines[0]
+    assert "dev F1 41.50" in lines[0] and lines[1].startswith("progress: 1/2 nodes")
+    quiet = GridProgress([node], every_s=0.0, tty=True)  # a terminal shows the bar instead
+    with caplog.at_level(logging.INFO, logger="xner.core.progress"):
+        caplog.clear()
+        quiet.finish(node, seconds=1.0)
+    assert not caplog.records
+
+
+def test_fmt_seconds():
+    assert (fmt_seconds(59), fmt_seconds(61), fmt_seconds(3725)) == ("0m59s", "1m01s", "1h02m")
+
+
+def test_full_log_keeps_xner_debug_without_touching_the_terminal(tmp_path, capsys):
+    root = logging.getLogger()
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO)  # what `xner`'s main sets up
+    saved = root.handlers[:]
+    root.handlers = [console]
+    try:
+        handler = open_full_log(tmp_path / "run.log")
+        logging.getLogger("xner.core.test").debug("a debug line")
+        logging.getLogger("xner.core.test").info("an info line")
+        logging.getLogger("urllib3").debug("third-party debug")
+        close_full_log(handler)
+    finally:
+        root.handlers = saved
+    text = (tmp_path / "run.log").read_text()
+    assert "DEBUG xner.core.test: a debug line" in text and "an info line" in text
+    assert "third-party" not in text
+    err = capsys.readouterr().err
+    assert "an info line" in err and "a debug line" not in err
+    assert logging.getLogger("xner").level == logging.NOTSET  # restored
