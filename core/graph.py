@@ -276,7 +276,7 @@ def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:
         if ablated or orphan:
             explained.append(name)  # its teacher was ablated, or Θsrc lacks the discriminator it starts from
     if explained:
-        log.info("discriminators %s not trained: their teacher is not built or Θsrc has no %s",
+        log.debug("discriminators %s not trained: their teacher is not built or Θsrc has no %s",
                  ", ".join(explained), "language discriminator")
     unused = [d for d in unused if d not in explained]
     if unused:

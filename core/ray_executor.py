@@ -16,6 +16,7 @@ of a box or a cluster. Ray is the only scheduler: this module submits, waits and
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import time
@@ -158,8 +159,8 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
         refs[n.key] = task.remote(n, str(store.root), cache_dir, live, execution.threads, *ups)
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
-    nodes = {n.key: n for n in topological([t.node for t in exp.targets])}
-    prog = GridProgress([nodes[k] for k in refs], tty=False)
+    by_key = {n.key: n for n in topological([t.node for t in exp.targets])}
+    prog = GridProgress([by_key[k] for k in refs], every_s=math.inf)  # the line below says it all
     pending = {ref: key for key, ref in refs.items()}
     done: dict[str, dict[str, Any]] = {}
     waiting = list(exp.targets)
@@ -179,7 +180,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                         raise RuntimeError(info["error"])
                     log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
                 elif info.get("built"):
-                    prog.finish(nodes[key], float(info.get("seconds") or 0.0))
+                    prog.finish(by_key[key], float(info.get("seconds") or 0.0))
                     log.debug("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
                              info["pid"], info["device"], info["seconds"],
                              ", curves live" if info["live"] else "")

@@ -328,5 +328,5 @@ class AblationTable:
             out[name] = _atomic(d / name, lambda t, text=text: t.write_text(text, encoding="utf-8"))
         for fmt in ("png", "pdf", "svg"):
             out[f"ablation.{fmt}"] = self.plot(d / f"ablation.{fmt}")
-        log.info("ablation table (%s) written to %s", self.metric, d)
+        log.debug("ablation table (%s) written to %s", self.metric, d)
         return out

@@ -82,7 +82,7 @@ def cached_corpus(
             logger.warning("%s: unreadable cache entry %s (%s); parsing again", path, entry, e)
     corpus = readers.read_corpus(path, format=format, lang=lang, encoding=encoding, name=name)
     corpus.to_parquet(entry)
-    logger.info("%s: cached %d sentences as %s", path, len(corpus), entry)
+    logger.debug("%s: cached %d sentences as %s", path, len(corpus), entry)
     return corpus
 
 

@@ -96,7 +96,7 @@ def _read_text(path: Path, encoding: str | None) -> str:
             line = data.count(b"\n", 0, e.start) + 1
             text, encoding = data.decode("latin-1"), "latin-1"
             logger.info("%s: not UTF-8 (first bad byte on line %d); read as latin-1", path, line)
-    logger.info("%s: decoded as %s", path, encoding)
+    logger.debug("%s: decoded as %s", path, encoding)
     return text[1:] if text.startswith("\ufeff") else text
 
 

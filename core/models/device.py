@@ -27,7 +27,7 @@ def resolve_device(spec: str = "auto") -> torch.device:
     spec = spec.strip().lower()
     if spec == "auto":
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        log.info("device auto -> %s", device)
+        log.debug("device auto -> %s", device)
         return device
     if spec == "cpu":
         return torch.device("cpu")
