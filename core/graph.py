@@ -294,6 +294,7 @@ def unread_settings(cfg: ExperimentConfig, nodes: list[Node]) -> tuple[str, ...]
     weights = {k for n in nodes if n.stage == "pseudo_label" for k in n.params["weights"]}
     combines = {n.params["combine"] for n in nodes if n.stage == "pseudo_label"}
     out = ["search", "variants", "execution",  # how and where, never what: no result depends on them
+           "label", "variant",  # names, not settings: the run's `variant` tag holds its row name
            "encoder.path" if cfg.encoder.name == "tiny" else "encoder.tiny"]
     if "translate" not in stages:
         out.append("translation")

@@ -24,6 +24,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tqdm.auto import tqdm
+
 from xner.core.pipeline import Node, cached, topological
 from xner.core.progress import GridProgress, fmt_seconds
 
@@ -161,6 +163,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
              len(topological([t.node for t in exp.targets])) - len(refs))
     by_key = {n.key: n for n in topological([t.node for t in exp.targets])}
     prog = GridProgress([by_key[k] for k in refs], every_s=math.inf)  # the line below says it all
+    bar = tqdm(total=len(refs), desc="nodes", unit="node", disable=None)  # a terminal's live view
     pending = {ref: key for key, ref in refs.items()}
     done: dict[str, dict[str, Any]] = {}
     waiting = list(exp.targets)
@@ -181,10 +184,13 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                     log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
                 elif info.get("built"):
                     prog.finish(by_key[key], float(info.get("seconds") or 0.0))
+                    prog.current = f"last {info['name']} on {info.get('host', '?')}"
                     log.debug("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
-                             info["pid"], info["device"], info["seconds"],
-                             ", curves live" if info["live"] else "")
-        if time.monotonic() - last > PROGRESS_S:
+                              info["pid"], info["device"], info["seconds"],
+                              ", curves live" if info["live"] else "")
+                bar.update()
+                bar.set_postfix_str(prog.line(), refresh=True)
+        if bar.disable and time.monotonic() - last > PROGRESS_S:  # no terminal: a line per interval
             last = time.monotonic()
             eta = prog.eta()
             log.info("ray: %s; elapsed %s, ETA %s", progress(exp, refs, done),
@@ -206,3 +212,4 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
             else:
                 out.result = store.manifest(t.node.stage, t.node.key)["result"]
             collector.add(out)
+    bar.close()

@@ -93,7 +93,7 @@ def replay(j: Journal, tracking_uri: str | None = None) -> str | None:
         table = make_table(exp, results, rec["metric"], rec["ablate"])
         if table is not None:
             tracker.log_table(table)
-    tracker.finish(status=status)
+    tracker.finish(status=status, log_file=j.path.with_suffix(".log"))  # the command's full log
     j.set(tracked=True)
     log.info("journal %s replayed into parent run %s (%d seed runs, status %s)", rec["id"],
              tracker.parent_id, len(rec["outcomes"]), status)

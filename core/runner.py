@@ -195,14 +195,17 @@ def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, ex
     never as 0), its error goes to `hooks`, and every later target that needs the failed node fails
     at once instead of retraining it. `fail_fast` re-raises the first failure instead.
     """
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     execution = next(iter(exp.configs.values())).execution
     collector = Collector(exp, hooks)
-    if (executor or execution.executor) == "ray":
-        from xner.core.ray_executor import run_ray
+    with logging_redirect_tqdm():  # log lines print above the progress bar instead of through it
+        if (executor or execution.executor) == "ray":
+            from xner.core.ray_executor import run_ray
 
-        run_ray(exp, collector, fail_fast, ray_address or execution.ray_address, execution)
-        return collector.finish()
-    run_local(exp, collector, fail_fast)
+            run_ray(exp, collector, fail_fast, ray_address or execution.ray_address, execution)
+        else:
+            run_local(exp, collector, fail_fast)
     return collector.finish()
 
 

@@ -26,6 +26,7 @@ def test_transadv_logs_what_it_reads(tmp_path: Path) -> None:
     assert {"teachers.entity.weight", "translation.dictionary", "train.lr_distill", "train.lr_generator",
             "discriminators.order.hidden", "encoder.tiny.hidden", "selection.strategy"} <= set(got)
     assert not {k for k in got if k.startswith(("encoder.path", "translation.mt", "search.", "variants"))}
+    assert "label" not in got and "variant" not in got  # names, not settings: the run tags carry the row
     assert "pseudo_label.ensemble_size" not in got and "pseudo_label.confidence" not in got
     assert got["precision"] == "fp32"  # the resolved precision, not "auto"
 
