@@ -14,7 +14,8 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from xner.core.pipeline import Node
@@ -136,3 +137,21 @@ def close_full_log(handler: logging.Handler) -> None:
     logging.getLogger().removeHandler(handler)
     logging.getLogger("xner").setLevel(getattr(handler, "previous", logging.NOTSET))
     handler.close()
+
+
+@contextmanager
+def logging_above_bars() -> Iterator[None]:
+    """tqdm's `logging_redirect_tqdm` (log lines print above the bar instead of through it), with
+    each replacement handler keeping the level of the console handler it replaces: the full log
+    opens xner's loggers to DEBUG, and the terminal must stay at INFO."""
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    with logging_redirect_tqdm():
+        removed = [h for h in before if h not in root.handlers]
+        level = min((h.level for h in removed if h.level != logging.NOTSET), default=logging.NOTSET)
+        for handler in root.handlers:
+            if handler not in before:
+                handler.setLevel(level)
+        yield

@@ -27,7 +27,7 @@ from xner.core.graph import check_components, check_graph
 from xner.core.models.device import enable_tf32
 from xner.core.pipeline import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
 from xner.core.preflight import check_inputs, resolve
-from xner.core.progress import GridProgress
+from xner.core.progress import GridProgress, logging_above_bars
 from xner.core.registry import METHODS
 from xner.core.store import Store
 
@@ -195,11 +195,9 @@ def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, ex
     never as 0), its error goes to `hooks`, and every later target that needs the failed node fails
     at once instead of retraining it. `fail_fast` re-raises the first failure instead.
     """
-    from tqdm.contrib.logging import logging_redirect_tqdm
-
     execution = next(iter(exp.configs.values())).execution
     collector = Collector(exp, hooks)
-    with logging_redirect_tqdm():  # log lines print above the progress bar instead of through it
+    with logging_above_bars():  # log lines print above the progress bar instead of through it
         if (executor or execution.executor) == "ray":
             from xner.core.ray_executor import run_ray
 

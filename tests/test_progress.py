@@ -70,3 +70,25 @@ def test_full_log_keeps_xner_debug_without_touching_the_terminal(tmp_path, capsy
     err = capsys.readouterr().err
     assert "an info line" in err and "a debug line" not in err
     assert logging.getLogger("xner").level == logging.NOTSET  # restored
+
+
+def test_log_lines_above_the_bar_keep_the_terminal_level(tmp_path, capsys):
+    from xner.core.progress import logging_above_bars
+
+    root = logging.getLogger()
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO)
+    saved = root.handlers[:]
+    root.handlers = [console]
+    try:
+        handler = open_full_log(tmp_path / "run.log")
+        with logging_above_bars():
+            logging.getLogger("xner.core.test").debug("hidden on the terminal")
+            logging.getLogger("xner.core.test").info("shown above the bar")
+        close_full_log(handler)
+        assert root.handlers == [console]  # the console handler is back
+    finally:
+        root.handlers = saved
+    err = capsys.readouterr().err
+    assert "shown above the bar" in err and "hidden on the terminal" not in err
+    assert "hidden on the terminal" in (tmp_path / "run.log").read_text()
