@@ -184,12 +184,14 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                     log.error("node %s failed on %s", info.get("name"), info.get("host", "?"))
                 elif info.get("built"):
                     prog.finish(by_key[key], float(info.get("seconds") or 0.0))
-                    prog.current = f"last {info['name']} on {info.get('host', '?')}"
                     log.debug("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
                               info["pid"], info["device"], info["seconds"],
                               ", curves live" if info["live"] else "")
                 bar.update()
-                bar.set_postfix_str(prog.line(), refresh=True)
+                if not bar.disable:  # the grid's state (claims of running nodes) and the ETA
+                    eta = prog.eta()
+                    bar.set_postfix_str(f"ETA {fmt_seconds(eta) if eta is not None else '?'} | "
+                                        f"{progress(exp, refs, done)}", refresh=True)
         if bar.disable and time.monotonic() - last > PROGRESS_S:  # no terminal: a line per interval
             last = time.monotonic()
             eta = prog.eta()
