@@ -167,7 +167,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
     pending = {ref: key for key, ref in refs.items()}
     done: dict[str, dict[str, Any]] = {}
     waiting = list(exp.targets)
-    last = time.monotonic()
+    last = shown = time.monotonic()
     while pending or waiting:
         if pending:
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=PROGRESS_S)
@@ -188,7 +188,10 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                               info["pid"], info["device"], info["seconds"],
                               ", curves live" if info["live"] else "")
                 bar.update()
-                if not bar.disable:  # the grid's state (claims of running nodes) and the ETA
+                # the grid's state (claims of running nodes: a file read per pending node) and the
+                # ETA, at most once a second however fast cached or tiny nodes finish
+                if not bar.disable and time.monotonic() - shown > 1.0:
+                    shown = time.monotonic()
                     eta = prog.eta()
                     bar.set_postfix_str(f"ETA {fmt_seconds(eta) if eta is not None else '?'} | "
                                         f"{progress(exp, refs, done)}", refresh=True)

@@ -7,7 +7,6 @@ long after: a node is *done* when its directory is committed, *running* while a 
 from __future__ import annotations
 
 import math
-import os
 import socket
 import statistics
 import time
@@ -15,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xner.core.locks import process_alive
 from xner.core.pipeline import Node, topological
 from xner.core.runner import Experiment, row_name
-from xner.core.store import Store
+from xner.core.store import Store, partial_owner
 
 
 @dataclass
@@ -33,23 +33,13 @@ class Cell:
     queued: set[str] = field(default_factory=set)
 
 
-def _alive(host: str, pid: int) -> bool:
-    if host != socket.gethostname():
-        return True  # another machine's worker: trust the directory (gc/sweep clear dead ones there)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def running_since(store: Store, node: Node) -> float | None:
-    """When a live process began building `node` (its partial directory's mtime), or None."""
+    """When a live process began building `node` (its partial directory's mtime), or None. Another
+    host's partial directory counts as live: only that host can tell (its sweep removes dead ones)."""
+    here = socket.gethostname()
     for tmp in (store.root / node.stage).glob(f".{node.key}.tmp-*"):
-        host, _, pid = tmp.name.split(".tmp-", 1)[-1].rpartition("-")
-        if pid.isdigit() and _alive(host, int(pid)):
+        host, pid = partial_owner(tmp)
+        if pid is not None and (host != here or process_alive(pid, "")):
             return tmp.stat().st_mtime
     return None
 
@@ -87,7 +77,7 @@ def _f1(values: list[float]) -> str:
     if not values:
         return "-"
     std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{values and statistics.fmean(values):.2f} ± {std:.2f}"
+    return f"{statistics.fmean(values):.2f} ± {std:.2f}"
 
 
 def render(cells: Iterable[Cell], store: Path) -> str:

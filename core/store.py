@@ -64,6 +64,13 @@ def _artifacts(folder: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def partial_owner(tmp: Path) -> tuple[str, int | None]:
+    """(host, pid) of the process building a partial node `.<key>.tmp-<host>-<pid>` (pid None when
+    the name does not end in one)."""
+    host, _, pid = tmp.name.split(".tmp-", 1)[-1].rpartition("-")
+    return host, int(pid) if pid.isdigit() else None
+
+
 def content_digest(manifest: dict[str, Any]) -> str:
     """What a downstream node consumed: its artifacts' hashes and its result, not timings."""
     body = {"artifacts": {k: v["sha256"] for k, v in manifest.get("artifacts", {}).items()},
@@ -246,15 +253,12 @@ class Store:
     def _sweep(self) -> None:
         """Partial nodes of dead processes of this host (another host's are removed by whoever
         takes over their claim: only it can tell that their owner is dead)."""
-        prefix = f"tmp-{socket.gethostname()}-"
+        here = socket.gethostname()
         for tmp in self.root.glob("*/.*.tmp-*"):
-            tail = tmp.name.split(".tmp-", 1)[-1]
-            pid = tail.rsplit("-", 1)[-1]
-            if f"tmp-{tail}".startswith(prefix) and pid.isdigit() and int(pid) != os.getpid() \
-                    and not process_alive(int(pid), ""):
+            host, pid = partial_owner(tmp)
+            if host == here and pid is not None and pid != os.getpid() and not process_alive(pid, ""):
                 log.info("removing partial node left by a dead run: %s", tmp)
                 shutil.rmtree(tmp, ignore_errors=True)
-        here = socket.gethostname()
         for lock in self.root.glob("*/.*.lock"):
             info = owner(lock)
             if info and info.get("host") == here and dead_owner(lock, info):
