@@ -239,44 +239,49 @@ def build(node: Node, store: Store, stages: Mapping[str, StageFn], services: Any
         return None
     with lock:
         tmp = store.begin(node.stage, node.key)
-        if on_start:
-            on_start(node)
-        log.info("running %s (lang=%s seed=%s key=%s)", node.name, node.lang, node.seed, node.key)
-        started = time.perf_counter()
-        try:
-            result = stages[node.stage](StageContext(node, tmp, store, services))
-        except Pruned:  # a search trial stopped between epochs: nothing of this node is kept
+        try:  # from here to the rename, any way out removes the partial node (a signal may land anywhere)
+            manifest = _run_stage(node, tmp, store, stages, services, on_start)
+            store.commit(node.stage, node.key, tmp, manifest)
+        except BaseException:
             store.abort(tmp)
             raise
-        except Exception as exc:
-            store.abort(tmp)
-            raise StageFailed(node) from exc
-        except BaseException:  # KeyboardInterrupt, SystemExit: clean up and let it through unchanged
-            store.abort(tmp)
-            raise
-        manifest = {
-            "stage": node.stage,
-            "label": node.name,
-            "key": node.key,
-            "base_key": node.base_key,
-            "code_version": node.code_version,
-            "lang": node.lang,
-            "seed": node.seed,
-            "params": dict(node.params),
-            "inputs": {role: up.key for role, up in node.inputs.items()},
-            "inputs_content": {role: content_digest(store.manifest(up.stage, up.key))
-                               for role, up in node.inputs.items()},
-            "device": str(getattr(services, "device", "")) or None,
-            "seconds": round(time.perf_counter() - started, 3),
-            "result": result,
-        }
-        store.commit(node.stage, node.key, tmp, manifest)
         audit = os.environ.get("XNER_BUILD_LOG")  # one line per build: audits exactly-once on a cluster
         if audit:
             with open(audit, "a") as f:
                 gpus = os.environ.get("CUDA_VISIBLE_DEVICES", "-") or "-"
                 f.write(f"{node.stage} {node.key} {socket.gethostname()} {os.getpid()} gpus={gpus}\n")
         return store.manifest(node.stage, node.key)
+
+
+def _run_stage(node: Node, tmp: Path, store: Store, stages: Mapping[str, StageFn], services: Any,
+               on_start: Callable[[Node], None] | None) -> dict[str, Any]:
+    """Run the stage into `tmp` and return the manifest to commit."""
+    if on_start:
+        on_start(node)
+    log.info("running %s (lang=%s seed=%s key=%s)", node.name, node.lang, node.seed, node.key)
+    started = time.perf_counter()
+    try:
+        result = stages[node.stage](StageContext(node, tmp, store, services))
+    except Pruned:  # a search trial stopped between epochs: passed on as it is
+        raise
+    except Exception as exc:
+        raise StageFailed(node) from exc
+    return {
+        "stage": node.stage,
+        "label": node.name,
+        "key": node.key,
+        "base_key": node.base_key,
+        "code_version": node.code_version,
+        "lang": node.lang,
+        "seed": node.seed,
+        "params": dict(node.params),
+        "inputs": {role: up.key for role, up in node.inputs.items()},
+        "inputs_content": {role: content_digest(store.manifest(up.stage, up.key))
+                           for role, up in node.inputs.items()},
+        "device": str(getattr(services, "device", "")) or None,
+        "seconds": round(time.perf_counter() - started, 3),
+        "result": result,
+    }
 
 
 def cached(node: Node, store: Store, reuse_other_code: bool = False) -> bool:

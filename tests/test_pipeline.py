@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from xner.core.pipeline import Node, StageFailed, execute, make_plan, stable_hash, topological
+from xner.core.pipeline import Node, StageFailed, build, execute, make_plan, stable_hash, topological
 from xner.core.store import Store
 
 
@@ -83,6 +83,30 @@ def test_failed_stage_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(StageFailed) as info:
         execute([node], store, {"source": boom})
     assert info.value.node is node and str(info.value.__cause__) == "stage failed"
+    assert not store.has("source", node.key)
+    assert list((tmp_path / "source").iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["on_start", "stage", "commit"])
+def test_interrupt_anywhere_before_the_rename_leaves_no_partial_node(tmp_path: Path, where: str) -> None:
+    # CI once caught a SIGTERM landing in on_start (after the partial directory existed, before the
+    # stage's try): the partial node outlived the run
+    store = Store(tmp_path)
+    node = Node("source", {"lr": 1})
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    def stage(ctx) -> dict:
+        (ctx.out / "half.bin").write_bytes(b"x")
+        if where == "stage":
+            stop()
+        return {}
+
+    if where == "commit":  # the manifest is written, the rename has not happened yet
+        store.commit = lambda stage, key, tmp, manifest: ((tmp / "manifest.json").write_text("{}"), stop())
+    with pytest.raises(KeyboardInterrupt):
+        build(node, store, {"source": stage}, on_start=stop if where == "on_start" else None)
     assert not store.has("source", node.key)
     assert list((tmp_path / "source").iterdir()) == []
 
