@@ -18,7 +18,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from xner.core.pipeline import Node
+from xner.core.store import Partial
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,8 @@ def fmt_seconds(seconds: float) -> str:
 
 
 class GridProgress:
-    """Counts the nodes a run builds, times each, and prices the rest."""
+    """Counts the nodes a run builds, times each, and prices the rest. `running` holds a line per
+    node being built (`describe`), set by the executor."""
 
     def __init__(self, to_build: Iterable[Node], every_s: float = 30.0, tty: bool | None = None) -> None:
         self.left: dict[str, int] = defaultdict(int)
@@ -43,8 +47,7 @@ class GridProgress:
         self.total = sum(self.left.values())
         self.done = 0
         self.seconds: dict[str, list[float]] = defaultdict(list)
-        self.current = ""
-        self.last_f1: str = ""
+        self.running: list[str] = []
         self.every_s = every_s
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.started = time.monotonic()
@@ -52,15 +55,10 @@ class GridProgress:
         self._node_start: float | None = None
 
     def start(self, node: Node) -> None:
-        seed = f" seed {node.seed}" if node.seed is not None else ""
-        self.current = f"{node.name} {node.lang or ''}{seed}".strip()
         self._node_start = time.monotonic()
 
-    def epoch(self, node: Node, epoch: int, metrics: dict[str, float]) -> None:
-        f1 = metrics.get("dev_f1")
-        if f1 is not None:
-            self.last_f1 = f"dev F1 {f1:.2f}"
-        self.current = self.current.split(" · ")[0] + f" · epoch {epoch}"
+    def update(self, running: list[str]) -> None:
+        self.running = running
         self.maybe_log()
 
     def finish(self, node: Node, seconds: float | None = None) -> None:
@@ -94,12 +92,12 @@ class GridProgress:
 
     def line(self) -> str:
         eta = self.eta()
-        parts = [f"{self.done}/{self.total} nodes", f"elapsed {fmt_seconds(time.monotonic() - self.started)}",
+        queued = max(0, self.total - self.done - len(self.running))
+        parts = [f"{self.done}/{self.total} nodes ({len(self.running)} running, {queued} queued)",
+                 f"elapsed {fmt_seconds(time.monotonic() - self.started)}",
                  f"ETA {fmt_seconds(eta)}" if eta is not None else "ETA after the first node"]
-        if self.current and self.done < self.total:
-            parts.append(f"now {self.current}")
-        if self.last_f1:
-            parts.append(self.last_f1)
+        if self.running and self.done < self.total:
+            parts.append("now " + "; ".join(self.running))
         return " | ".join(parts)
 
     def maybe_log(self) -> None:
@@ -108,6 +106,75 @@ class GridProgress:
         if not self.tty and now - self._last_line >= self.every_s:
             self._last_line = now
             log.info("progress: %s", self.line())
+
+
+def progress_bits(part: Partial | None, now: float | None = None) -> list[str]:
+    """How far a node being built has got: ['epoch 2/3', 'dev F1 45.30', '1m02s']."""
+    if part is None:
+        return []
+    p, bits = part.progress, []
+    if isinstance(p.get("epoch"), int):
+        bits.append(f"epoch {p['epoch']}/{p['epochs']}" if p.get("epochs") else f"epoch {p['epoch']}")
+    if isinstance(p.get("dev_f1"), (int, float)):
+        bits.append(f"dev F1 {p['dev_f1']:.2f}")
+    bits.append(fmt_seconds((time.time() if now is None else now) - part.since))
+    return bits
+
+
+def describe(node: Node, variant: str, part: Partial | None, host: bool = False) -> str:
+    """One running node as the live view shows it:
+    'w/o Θentity es seed 3 · teacher[context] · epoch 2/3 · dev F1 45.30 · 1m02s [· on host:pid]'."""
+    seed = f"seed {node.seed}" if node.seed is not None else ""
+    who = " ".join(x for x in (variant, node.lang or "", seed) if x)
+    bits = [who, node.name, *progress_bits(part)]
+    if host and part is not None:
+        bits.append(f"on {part.host}:{part.pid}")
+    return " · ".join(b for b in bits if b)
+
+
+class LiveView:
+    """The terminal's one live display: a bar over the grid's nodes with done / running / queued and
+    the stage-weighted ETA, and under it a line per node being built (variant, language, seed, stage,
+    epoch, last dev F1, time). Disabled when stderr is not a terminal: `GridProgress` then logs a
+    plain line at a fixed interval instead."""
+
+    def __init__(self, total: int, max_lines: int = 8) -> None:
+        self.bar = tqdm(total=total, desc="nodes", unit="node", disable=None, dynamic_ncols=True)
+        self.lines: list[tqdm] = []
+        self.max_lines = max_lines
+
+    @property
+    def enabled(self) -> bool:
+        return not self.bar.disable
+
+    def show(self, prog: GridProgress, running: list[str]) -> None:
+        if not self.enabled:
+            return
+        eta = prog.eta()
+        queued = max(0, prog.total - prog.done - len(running))
+        self.bar.set_postfix_str(f"{prog.done} done, {len(running)} running, {queued} queued | ETA "
+                                 f"{fmt_seconds(eta) if eta is not None else '?'}", refresh=False)
+        shown = running[:self.max_lines]
+        if len(running) > self.max_lines:
+            shown[-1] = f"... and {len(running) - self.max_lines + 1} more"
+        while len(self.lines) > len(shown):  # from the bottom, so the others keep their rows
+            self.lines.pop().close()
+        while len(self.lines) < len(shown):
+            self.lines.append(tqdm(total=0, bar_format="  {desc}", position=len(self.lines) + 1,
+                                   leave=False, disable=None, dynamic_ncols=True))
+        for line, text in zip(self.lines, shown, strict=True):
+            line.set_description_str(text, refresh=False)
+        self.bar.refresh()
+        for line in self.lines:
+            line.refresh()
+
+    def advance(self) -> None:
+        self.bar.update()
+
+    def close(self) -> None:
+        while self.lines:
+            self.lines.pop().close()
+        self.bar.close()
 
 
 class _FullLog(logging.Filter):

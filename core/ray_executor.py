@@ -9,8 +9,9 @@ of a box or a cluster. Ray is the only scheduler: this module submits, waits and
   driver or a hand-started `xner run` on the same store never builds a node twice.
 * A task whose worker dies is retried by Ray (`execution.max_retries`); a stage that raises fails
   its seeds (and what needs it) and the grid goes on, as locally.
-* The driver hands each target to the tracker as soon as its last node is done, and logs progress
-  (done / running / queued, and where each node ran) at a fixed interval.
+* The driver hands each target to the tracker as soon as its last node is done. Its live view (a
+  terminal) or progress line (every 30 s otherwise) shows done / running / queued, the ETA, and each
+  running node's variant, seed, stage, epoch, dev F1 and host, read from the store's partial nodes.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ import os
 import socket
 import time
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
-
 from xner.core.pipeline import Node, cached, topological
-from xner.core.progress import GridProgress, fmt_seconds
+from xner.core.progress import GridProgress, LiveView, describe
 
 if TYPE_CHECKING:
     from xner.core.config_schema import ExecutionConfig
@@ -89,24 +89,19 @@ def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | No
             "device": str(device), "live": manifest is not None and services.on_epoch is not None}
 
 
-def progress(exp: Experiment, refs: dict[str, Any], done: dict[str, Any]) -> str:
-    """`done / running / queued`, and where each running node runs: read from the store's claims,
-    which every building task holds (so it is also true of workers on other machines)."""
-    from xner.core.locks import owner
+def running_lines(exp: Experiment, nodes: dict[str, Node], first: dict[str, Any],
+                  pending: Iterable[str]) -> list[str]:
+    """A `describe` line per pending node that a live process is building, read from its partial
+    node (owner, start, epoch, dev F1), so it is as true of workers on other machines."""
+    from xner.core.runner import row_name
 
-    nodes = {n.key: n for n in topological([t.node for t in exp.targets])}
-    running = []
-    for key in refs:
-        if key in done:
-            continue
+    out = []
+    for key in pending:
         n = nodes[key]
-        who = owner(exp.store.lock_path(n.stage, key))
-        if who:
-            running.append(f"{n.name} {n.lang or ''} s{n.seed if n.seed is not None else '-'} on "
-                           f"{who.get('host')}:{who.get('pid')}")
-    queued = len(refs) - len(done) - len(running)
-    return f"{len(done)} done, {len(running)} running, {queued} queued" + (
-        f" ({'; '.join(running)})" if running else "")
+        part = exp.store.partial(n.stage, key)
+        if part is not None:
+            out.append(describe(n, row_name(exp, first[key].variant), part, host=True))
+    return out
 
 
 def _remote() -> Any:
@@ -162,15 +157,16 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
     by_key = {n.key: n for n in topological([t.node for t in exp.targets])}
-    prog = GridProgress([by_key[k] for k in refs], every_s=math.inf)  # the line below says it all
-    bar = tqdm(total=len(refs), desc="nodes", unit="node", disable=None)  # a terminal's live view
+    prog = GridProgress([by_key[k] for k in refs], every_s=PROGRESS_S)
+    view = LiveView(len(refs))
+    every = 1.0 if view.enabled else PROGRESS_S  # a terminal's view each second, a log line per interval
     pending = {ref: key for key, ref in refs.items()}
     done: dict[str, dict[str, Any]] = {}
     waiting = list(exp.targets)
-    last = shown = time.monotonic()
+    shown = -math.inf
     while pending or waiting:
         if pending:
-            ready, _ = ray.wait(list(pending), num_returns=1, timeout=PROGRESS_S)
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=every)
             for ref in ready:
                 key = pending.pop(ref)
                 try:
@@ -187,20 +183,14 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
                     log.debug("node %s built on %s (pid %s, %s) in %ss%s", info["name"], info["host"],
                               info["pid"], info["device"], info["seconds"],
                               ", curves live" if info["live"] else "")
-                bar.update()
-                # the grid's state (claims of running nodes: a file read per pending node) and the
-                # ETA, at most once a second however fast cached or tiny nodes finish
-                if not bar.disable and time.monotonic() - shown > 1.0:
-                    shown = time.monotonic()
-                    eta = prog.eta()
-                    bar.set_postfix_str(f"ETA {fmt_seconds(eta) if eta is not None else '?'} | "
-                                        f"{progress(exp, refs, done)}", refresh=True)
-        if bar.disable and time.monotonic() - last > PROGRESS_S:  # no terminal: a line per interval
-            last = time.monotonic()
-            eta = prog.eta()
-            log.info("ray: %s; elapsed %s, ETA %s", progress(exp, refs, done),
-                     fmt_seconds(time.monotonic() - prog.started),
-                     fmt_seconds(eta) if eta is not None else "after the first node")
+                view.advance()
+        # the running nodes' partial directories (a glob per pending node) at most once a second
+        # however fast cached or tiny nodes finish
+        if time.monotonic() - shown >= every:
+            shown = time.monotonic()
+            running = running_lines(exp, by_key, first, pending.values())
+            prog.update(running)  # the plain line, when no terminal shows the view
+            view.show(prog, running)
         for t in list(waiting):
             nodes = graphs[id(t)]
             keys = list(nodes)
@@ -217,4 +207,4 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
             else:
                 out.result = store.manifest(t.node.stage, t.node.key)["result"]
             collector.add(out)
-    bar.close()
+    view.close()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import torch
-from tqdm.auto import tqdm
 
 import xner.registry  # noqa: F401  (registers every component a config can name)
 from xner.core.config import ExperimentConfig, load_experiment
@@ -27,7 +26,7 @@ from xner.core.graph import check_components, check_graph
 from xner.core.models.device import enable_tf32
 from xner.core.pipeline import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
 from xner.core.preflight import check_inputs, resolve
-from xner.core.progress import GridProgress, logging_above_bars
+from xner.core.progress import GridProgress, LiveView, describe, logging_above_bars
 from xner.core.registry import METHODS
 from xner.core.store import Store
 
@@ -227,18 +226,27 @@ def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> No
     services = services_for(exp)
     failed: dict[str, str] = {}  # node key -> error text
     prog = GridProgress([r.node for r in plan(exp).rows if not r.cached])
-    bar = tqdm(total=prog.total, desc="nodes", unit="node", disable=None)
+    view = LiveView(prog.total)
     hooks = collector.hooks
+    now: dict[str, Any] = {}  # the node being built and the variant it is built for
 
-    def started(node: Node) -> None:
+    def show() -> None:
+        node = now.get("node")
+        running = [describe(node, now["variant"], store.partial(node.stage, node.key))] if node else []
+        prog.update(running)
+        view.show(prog, running)
+
+    def started(node: Node, t: Target) -> None:
         prog.start(node)
-        bar.set_postfix_str(prog.line(), refresh=True)
+        now.update(node=node, variant=row_name(exp, t.variant))
+        show()
 
     def built(node: Node, _manifest: Any, was_cached: bool) -> None:
         if not was_cached:
             prog.finish(node)
-            bar.update()
-            bar.set_postfix_str(prog.line(), refresh=False)
+            now.pop("node", None)
+            view.advance()
+            show()
 
     for t in exp.targets:
         out = Outcome(t)
@@ -246,8 +254,7 @@ def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> No
             hooks.target_started(exp, t)
 
         def on_epoch(node: Node, epoch: int, metrics: dict[str, float], t: Target = t) -> None:
-            prog.epoch(node, epoch, metrics)
-            bar.set_postfix_str(prog.line(), refresh=True)
+            show()  # the epoch and dev F1 as the stage recorded them in its partial node
             if hooks is not None:
                 hooks.epoch_done(exp, t, node, epoch, metrics)
 
@@ -257,8 +264,8 @@ def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> No
             out.error = f"upstream node {broken.name} failed:\n{failed[broken.key]}"
         else:
             try:
-                s = execute([t.node], store, STAGES, services, on_done=built, on_start=started,
-                            reuse_other_code=exp.reuse_other_code)
+                s = execute([t.node], store, STAGES, services, on_done=built,
+                            on_start=lambda n, t=t: started(n, t), reuse_other_code=exp.reuse_other_code)
                 out.ran, out.cached = s.ran, s.cached
                 out.result = store.manifest(t.node.stage, t.node.key)["result"]
             except StageFailed as exc:
@@ -268,7 +275,7 @@ def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> No
                 failed[exc.node.key] = text
                 out.error = f"{exc}\n{text}"
         collector.add(out)
-    bar.close()
+    view.close()
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:

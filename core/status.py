@@ -2,22 +2,21 @@
 
 Works from any shell on the machine (or a shared filesystem), while another command runs the grid, or
 long after: a node is *done* when its directory is committed, *running* while a partial directory
-`.<key>.tmp-<host>-<pid>` of a live process exists, otherwise *queued*. No MLflow, no Ray."""
+`.<key>.tmp-<host>-<pid>` of a live process exists (with the epoch and dev F1 its stage recorded
+there), otherwise *queued*. No MLflow, no Ray."""
 
 from __future__ import annotations
 
 import math
-import socket
 import statistics
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xner.core.locks import process_alive
-from xner.core.pipeline import Node, topological
+from xner.core.pipeline import topological
+from xner.core.progress import progress_bits
 from xner.core.runner import Experiment, row_name
-from xner.core.store import Store, partial_owner
 
 
 @dataclass
@@ -31,21 +30,6 @@ class Cell:
     done: set[str] = field(default_factory=set)
     running: dict[str, str] = field(default_factory=dict)  # node key -> "source seed 3, 2m"
     queued: set[str] = field(default_factory=set)
-
-
-def running_since(store: Store, node: Node) -> float | None:
-    """When a live process began building `node` (its partial directory's mtime), or None. Another
-    host's partial directory counts as live: only that host can tell (its sweep removes dead ones)."""
-    here = socket.gethostname()
-    for tmp in (store.root / node.stage).glob(f".{node.key}.tmp-*"):
-        host, pid = partial_owner(tmp)
-        if pid is not None and (host != here or process_alive(pid, "")):
-            return tmp.stat().st_mtime
-    return None
-
-
-def _ago(seconds: float) -> str:
-    return f"{seconds / 60:.0f}m" if seconds >= 90 else f"{seconds:.0f}s"
 
 
 def grid(exp: Experiment, now: float | None = None) -> list[Cell]:
@@ -64,9 +48,9 @@ def grid(exp: Experiment, now: float | None = None) -> list[Cell]:
                     f1 = exp.store.manifest(node.stage, node.key)["result"].get("test_f1")
                     if isinstance(f1, (int, float)) and math.isfinite(f1):
                         cell.test_f1.append(float(f1))
-            elif (since := running_since(exp.store, node)) is not None:
+            elif (part := exp.store.partial(node.stage, node.key)) is not None:
                 seed = f" seed {node.seed}" if node.seed is not None else ""
-                cell.running[node.key] = f"{node.name}{seed} {_ago(now - since)}"
+                cell.running[node.key] = " · ".join([f"{node.name}{seed}", *progress_bits(part, now)])
                 cell.queued.discard(node.key)
             else:
                 cell.queued.add(node.key)

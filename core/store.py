@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "node.json"
 QUARANTINE = ".quarantine"
+PROGRESS = ".progress.json"  # how far a partial node's stage has got (epoch, dev F1); never committed
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -69,6 +70,27 @@ def partial_owner(tmp: Path) -> tuple[str, int | None]:
     the name does not end in one)."""
     host, _, pid = tmp.name.split(".tmp-", 1)[-1].rpartition("-")
     return host, int(pid) if pid.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A node being built: by whom, since when (its directory's mtime), and how far it has got."""
+
+    host: str
+    pid: int
+    since: float
+    progress: dict[str, Any]
+
+
+def write_progress(out: Path, info: dict[str, Any]) -> None:
+    """Add to the progress recorded in the partial node `out`, atomically: other processes (the Ray
+    driver's live view, `xner status`) read it while the stage trains. One writer: the builder."""
+    path = out / PROGRESS
+    with contextlib.suppress(OSError, ValueError):
+        info = {**json.loads(path.read_text()), **info}
+    tmp = out / f"{PROGRESS}.{os.getpid()}"
+    tmp.write_text(json.dumps(info, default=str))
+    os.replace(tmp, out / PROGRESS)
 
 
 def content_digest(manifest: dict[str, Any]) -> str:
@@ -197,12 +219,15 @@ class Store:
             shutil.rmtree(old, ignore_errors=True)
         tmp = self.root / stage / f".{key}.tmp-{socket.gethostname()}-{os.getpid()}"
         tmp.mkdir(parents=True)
+        write_progress(tmp, {"started": time.time()})  # the directory's mtime moves with every file
         return tmp
 
     def commit(self, stage: str, key: str, tmp: Path, manifest: dict[str, Any]) -> Path:
         """Record every artifact, write the manifest last, then publish the directory with one rename.
         A sound node already there (a concurrent worker finished first) wins; a damaged one is
         quarantined and replaced."""
+        for f in tmp.glob(f"{PROGRESS}*"):  # the partial node's progress, not one of its artifacts
+            f.unlink()
         manifest = {**manifest, "artifacts": _artifacts(tmp)}
         manifest["checksum"] = _checksum(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
@@ -246,6 +271,25 @@ class Store:
         log.warning("reusing %s/%s, trained by other code (v%s), as %s (v%s)", stage, old_key,
                     manifest["adopted_from"]["code_version"], key, code_version)
         return self.commit(stage, key, tmp, manifest)
+
+    def partial(self, stage: str, key: str) -> Partial | None:
+        """The live partial node of (stage, key), or None. Another host's counts as live: only that
+        host can tell (its sweep removes dead ones)."""
+        here = socket.gethostname()
+        for tmp in (self.root / stage).glob(f".{key}.tmp-*"):
+            host, pid = partial_owner(tmp)
+            if pid is None or (host == here and not process_alive(pid, "")):
+                continue
+            try:
+                progress = json.loads((tmp / PROGRESS).read_text())
+                since = float(progress["started"])
+            except (OSError, ValueError, KeyError, TypeError):  # committed a moment ago, or older code
+                try:
+                    progress, since = {}, tmp.stat().st_mtime
+                except OSError:
+                    continue
+            return Partial(host, pid, since, progress)
+        return None
 
     def abort(self, tmp: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)

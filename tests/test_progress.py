@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 
 import pytest
 
 from xner.core.pipeline import Node
-from xner.core.progress import PRIOR, GridProgress, close_full_log, fmt_seconds, open_full_log
+from xner.core.progress import PRIOR, GridProgress, close_full_log, describe, fmt_seconds, open_full_log
+from xner.core.store import Partial
 
 
 def _nodes(*stages: str) -> list[Node]:
@@ -33,17 +36,27 @@ def test_plain_progress_line_goes_to_the_log_when_no_terminal(caplog):
     (node,) = _nodes("source")
     prog = GridProgress([node, *_nodes("evaluate")], every_s=0.0, tty=False)
     prog.start(node)
+    part = Partial("vm", 1, time.time() - 61, {"epoch": 2, "epochs": 3, "dev_f1": 41.5})
     with caplog.at_level(logging.INFO, logger="xner.core.progress"):
-        prog.epoch(node, 2, {"dev_f1": 41.5})
+        prog.update([describe(node, "w/o Θentity", part)])
         prog.finish(node, seconds=5.0)
+        prog.update([])
     lines = [r.getMessage() for r in caplog.records]
-    assert lines[0].startswith("progress: 0/2 nodes") and "now source es seed 1 · epoch 2" in lines[0]
-    assert "dev F1 41.50" in lines[0] and lines[1].startswith("progress: 1/2 nodes")
+    assert lines[0].startswith("progress: 0/2 nodes (1 running, 1 queued)")
+    assert lines[0].endswith("now w/o Θentity es seed 1 · source · epoch 2/3 · dev F1 41.50 · 1m01s")
+    assert lines[-1].startswith("progress: 1/2 nodes (0 running, 1 queued)") and "now" not in lines[-1]
     quiet = GridProgress([node], every_s=0.0, tty=True)  # a terminal shows the bar instead
     with caplog.at_level(logging.INFO, logger="xner.core.progress"):
         caplog.clear()
         quiet.finish(node, seconds=1.0)
     assert not caplog.records
+
+
+def test_describe_without_progress_and_with_host():
+    (node,) = _nodes("teacher")
+    assert describe(node, "TransAdv", None) == "TransAdv es seed 1 · teacher"
+    part = Partial("gpu-3", 42, time.time() - 5, {})  # building, no epoch finished yet
+    assert describe(node, "", part, host=True) == "es seed 1 · teacher · 0m05s · on gpu-3:42"
 
 
 def test_fmt_seconds():
@@ -92,3 +105,33 @@ def test_log_lines_above_the_bar_keep_the_terminal_level(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "shown above the bar" in err and "hidden on the terminal" not in err
     assert "hidden on the terminal" in (tmp_path / "run.log").read_text()
+
+
+def test_each_epoch_reaches_the_live_view_through_the_partial_node_and_is_never_committed(
+        tmp_path, monkeypatch):
+    from demo_experiment import TINY, tiny_experiment
+
+    from xner.core import runner
+    from xner.core.store import PROGRESS
+
+    seen: list[tuple[str, dict]] = []
+    real = runner.describe
+
+    def spy(node, variant, part, host=False):
+        if part is not None and "epoch" in part.progress:
+            seen.append((node.stage, dict(part.progress)))
+        return real(node, variant, part, host)
+
+    monkeypatch.setattr(runner, "describe", spy)
+    path = tiny_experiment(tmp_path, train=30, evaluation=10)
+    sets = [*TINY, "train.epochs=2", "teachers.context.weight=0", "teachers.order.weight=0"]
+    runner.run(runner.build(path, sets))
+    by_stage = {stage: [p["epoch"] for s, p in seen if s == stage] for stage, _ in seen}
+    assert by_stage["source"] == [1, 2] and by_stage["teacher"] == [1] and by_stage["distill"] == [1]
+    assert {p["epochs"] for s, p in seen if s != "source"} == {1}  # teacher_epochs, distill_epochs
+    source = next(p for s, p in seen if s == "source" and p["epoch"] == 2)
+    assert source["epochs"] == 2 and 0.0 <= source["dev_f1"] <= 100.0 and source["started"] <= source["at"]
+    store = tmp_path / "store"
+    assert not list(store.rglob(f"{PROGRESS}*")) and not list(store.glob("*/.*.tmp-*"))
+    for manifest in store.glob("*/*/node.json"):
+        assert not any(PROGRESS in name for name in json.loads(manifest.read_text())["artifacts"])

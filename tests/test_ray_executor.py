@@ -135,21 +135,42 @@ def test_tracked_ray_grid_logs_curves_live_and_once(tmp_path: Path, audit: Path)
             assert history[0].timestamp < committed[int(r.data.tags["seed"])]
 
 
-def test_progress_names_what_runs_where_from_the_claims(tmp_path: Path) -> None:
+def test_running_lines_name_what_runs_where_and_how_far_from_the_store(tmp_path: Path) -> None:
+    import os
+    import socket
+
     from xner.core.pipeline import topological
-    from xner.core.ray_executor import progress
+    from xner.core.progress import GridProgress
+    from xner.core.ray_executor import running_lines
+    from xner.core.runner import row_name
+    from xner.core.store import write_progress
 
     exp = _grid(tmp_path, "store")
-    nodes = [n for n in topological([t.node for t in exp.targets])]
-    refs = {n.key: object() for n in nodes[:5]}
-    done = {nodes[0].key: {"built": True}}
-    busy = nodes[1]
-    lock = exp.store.lock_path(busy.stage, busy.key)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    lock.write_text(json.dumps({"host": "gpu-node-3", "pid": "4242", "token": "t"}))
-    line = progress(exp, refs, done)
-    assert line.startswith("1 done, 1 running, 3 queued")
-    assert busy.name in line and "gpu-node-3:4242" in line
+    nodes = {n.key: n for n in topological([t.node for t in exp.targets])}
+    first: dict = {}
+    for t in exp.targets:
+        for n in topological([t.node]):
+            first.setdefault(n.key, t)
+    keys = [k for k, n in nodes.items() if n.stage in ("source", "teacher")][:5]
+    busy, other = nodes[keys[1]], nodes[keys[2]]
+    tmp = exp.store.begin(busy.stage, busy.key)  # this process builds it, at epoch 2 of 3
+    write_progress(tmp, {"epoch": 2, "epochs": 3, "dev_f1": 45.3})
+    far = exp.store.root / other.stage / f".{other.key}.tmp-gpu-node-3-4242"  # another host's worker
+    far.mkdir(parents=True)
+    dead = exp.store.root / nodes[keys[3]].stage / f".{keys[3]}.tmp-{socket.gethostname()}-999999"
+    dead.mkdir(parents=True)  # a dead process of this host: not running
+    lines = running_lines(exp, nodes, first, keys[1:])
+    assert len(lines) == 2
+    variant = row_name(exp, first[busy.key].variant)
+    assert lines[0].startswith(f"{variant} {busy.lang} seed {busy.seed} · {busy.name} · epoch 2/3 · "
+                               "dev F1 45.30 · 0m0"), lines
+    assert lines[0].endswith(f"on {socket.gethostname()}:{os.getpid()}")
+    assert other.name in lines[1] and lines[1].endswith("on gpu-node-3:4242") and "epoch" not in lines[1]
+    prog = GridProgress([nodes[k] for k in keys], tty=False)
+    prog.finish(nodes[keys[0]], seconds=1.0)
+    prog.update(lines)
+    assert prog.line().startswith("1/5 nodes (2 running, 2 queued)")
+    assert prog.line().endswith(f"now {lines[0]}; {lines[1]}")
 
 
 def test_sigkill_of_the_ray_driver_then_the_rerun_redoes_nothing(tmp_path: Path, audit: Path) -> None:

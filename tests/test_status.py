@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 from demo_experiment import TINY, tiny_experiment
@@ -11,6 +12,7 @@ from demo_experiment import TINY, tiny_experiment
 from xner.core import runner, status
 from xner.core.cli import main
 from xner.core.pipeline import topological
+from xner.core.store import write_progress
 
 SETS = [*TINY, "teachers.context.weight=0", "teachers.order.weight=0"]
 
@@ -36,6 +38,9 @@ def test_status_follows_a_grid_from_queued_to_finished(tmp_path: Path, capsys) -
     live.mkdir(parents=True)
     (cell,) = status.grid(exp)
     assert list(cell.running) == [source.key] and "seed 2" in cell.running[source.key]
+    write_progress(live, {"started": time.time() - 125, "epoch": 1, "epochs": 2, "dev_f1": 38.25})
+    (cell,) = status.grid(exp)  # how far its stage has got, as the stage records it after each epoch
+    assert cell.running[source.key] == f"{source.name} seed 2 · epoch 1/2 · dev F1 38.25 · 2m05s"
     live.rename(live.with_name(f".{source.key}.tmp-{socket.gethostname()}-{2**22 + 7}"))
     (cell,) = status.grid(exp)
     assert not cell.running and source.key in cell.queued

@@ -120,7 +120,8 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     runner = step_runner(ctx, model, {}, {}, train["lr_distill"], 0.0, train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), mode="distill", desc=ctx.node.name,
-                 kd_loss=train["kd_loss"], on_epoch=lambda e, m: svc.epoch_done(ctx.node, e, m))
+                 kd_loss=train["kd_loss"],
+                 on_epoch=lambda e, m: svc.epoch_done(ctx, e, m, epochs=train["epochs"]))
     return _save(ctx, result, model, {})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from xner.core.models.checkpoint import load_model_state
 from xner.core.models.device import resolve_device
 from xner.core.models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
 from xner.core.models.ner_model import NerModel
+from xner.core.store import write_progress
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +55,17 @@ class Services:
     _tokenizers: dict[str, Any] = field(default_factory=dict)
     _encoded: dict[tuple, EncodedCorpus] = field(default_factory=dict)
 
-    def epoch_done(self, node: Any, epoch: int, metrics: dict[str, float]) -> None:
-        """Report an epoch to whoever listens; a listener's failure never stops training."""
+    def epoch_done(self, ctx: Any, epoch: int, metrics: dict[str, float], epochs: int) -> None:
+        """Record an epoch in the partial node (what live views and `xner status` read) and report
+        it to whoever listens; neither failing ever stops training."""
+        try:
+            write_progress(ctx.out, {"epoch": epoch, "epochs": epochs, "dev_f1": metrics.get("dev_f1"),
+                                     "at": time.time()})
+        except OSError as exc:
+            log.debug("no progress file for %s: %s", ctx.node.name, exc)
         if self.on_epoch is not None:
             try:
-                self.on_epoch(node, epoch, metrics)
+                self.on_epoch(ctx.node, epoch, metrics)
             except Pruned:  # the search's pruner stops this trial: not a listener failure
                 raise
             except Exception as exc:

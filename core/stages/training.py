@@ -202,7 +202,7 @@ def train_ner(ctx: StageContext, model: torch.nn.Module, discs: dict[str, torch.
                          train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), adversarial=adversarial_loaders(ctx, specs, train["batch_size"]),
-                 desc=ctx.node.name, on_epoch=lambda e, m: svc.epoch_done(ctx.node, e, m))
+                 desc=ctx.node.name, on_epoch=lambda e, m: svc.epoch_done(ctx, e, m, epochs=train["epochs"]))
     return _save(ctx, result, model, discs)
 
 
