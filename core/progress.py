@@ -139,7 +139,10 @@ class LiveView:
     plain line at a fixed interval instead."""
 
     def __init__(self, total: int, max_lines: int = 8) -> None:
-        self.bar = tqdm(total=total, desc="nodes", unit="node", disable=None, dynamic_ncols=True)
+        # tqdm's own remaining time assumes equal nodes: the postfix carries the weighted ETA instead
+        self.bar = tqdm(total=total, desc="nodes", unit="node", disable=None, dynamic_ncols=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                                   "[{elapsed}{postfix}]")
         self.lines: list[tqdm] = []
         self.max_lines = max_lines
 
@@ -151,8 +154,8 @@ class LiveView:
         if not self.enabled:
             return
         eta = prog.eta()
-        queued = max(0, prog.total - prog.done - len(running))
-        self.bar.set_postfix_str(f"{prog.done} done, {len(running)} running, {queued} queued | ETA "
+        queued = max(0, self.bar.total - self.bar.n - len(running))
+        self.bar.set_postfix_str(f"{len(running)} running, {queued} queued, ETA "
                                  f"{fmt_seconds(eta) if eta is not None else '?'}", refresh=False)
         shown = running[:self.max_lines]
         if len(running) > self.max_lines:
@@ -174,6 +177,8 @@ class LiveView:
     def close(self) -> None:
         while self.lines:
             self.lines.pop().close()
+        if self.enabled:
+            self.bar.set_postfix_str(f"{self.bar.n} done", refresh=False)
         self.bar.close()
 
 
