@@ -40,7 +40,9 @@ class GridProgress:
     """Counts the nodes a run builds, times each, and prices the rest. `running` holds a line per
     node being built (`describe`), set by the executor."""
 
-    def __init__(self, to_build: Iterable[Node], every_s: float = 30.0, tty: bool | None = None) -> None:
+    def __init__(self, to_build: Iterable[Node], every_s: float = 30.0, tty: bool | None = None,
+                 workers: int = 1) -> None:
+        self.workers = max(1, workers)
         self.left: dict[str, int] = defaultdict(int)
         for node in to_build:
             self.left[node.stage] += 1
@@ -79,8 +81,16 @@ class GridProgress:
             return None
         return statistics.fmean(scale) * PRIOR.get(stage, 1.0)
 
+    def parallel(self) -> float:
+        """How many nodes' worth of work a wall second does: node-seconds finished per second
+        elapsed, between 1 and the executor's `workers` (Ray's slots: a grid's first nodes are a
+        chain, its middle as wide as the workers)."""
+        busy = sum(sum(v) for v in self.seconds.values())
+        elapsed = time.monotonic() - self.started
+        return min(float(self.workers), max(1.0, busy / elapsed if elapsed > 0 else 1.0))
+
     def eta(self) -> float | None:
-        """Seconds left, or None before any node was timed."""
+        """Wall seconds left, or None before any node was timed."""
         total = 0.0
         for stage, n in self.left.items():
             if n:
@@ -88,7 +98,7 @@ class GridProgress:
                 if cost is None:
                     return None
                 total += n * cost
-        return total
+        return total / self.parallel()
 
     def line(self) -> str:
         eta = self.eta()

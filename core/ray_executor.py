@@ -157,7 +157,10 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
     by_key = {n.key: n for n in topological([t.node for t in exp.targets])}
-    prog = GridProgress([by_key[k] for k in refs], every_s=PROGRESS_S)
+    resources, heavy = ray.cluster_resources(), task_options("source", has_gpu, execution)
+    slots = resources.get("GPU", 0) / heavy["num_gpus"] if heavy["num_gpus"] else \
+        resources.get("CPU", 1) / max(heavy["num_cpus"], 1e-9)
+    prog = GridProgress([by_key[k] for k in refs], every_s=PROGRESS_S, workers=int(slots))
     view = LiveView(len(refs))
     every = 1.0 if view.enabled else PROGRESS_S  # a terminal's view each second, a log line per interval
     pending = {ref: key for key, ref in refs.items()}

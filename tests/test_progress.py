@@ -135,3 +135,21 @@ def test_each_epoch_reaches_the_live_view_through_the_partial_node_and_is_never_
     assert not list(store.rglob(f"{PROGRESS}*")) and not list(store.glob("*/.*.tmp-*"))
     for manifest in store.glob("*/*/node.json"):
         assert not any(PROGRESS in name for name in json.loads(manifest.read_text())["artifacts"])
+
+
+def test_eta_divides_by_the_measured_parallelism_up_to_the_workers(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    nodes = _nodes(*["source"] * 6)
+    prog = GridProgress(nodes, tty=True, workers=2)
+    clock[0] += 10.0
+    prog.finish(nodes[0], seconds=10.0)  # a chain so far: one node-second per wall second
+    assert prog.parallel() == 1.0 and prog.eta() == pytest.approx(50.0)
+    clock[0] += 10.0
+    prog.finish(nodes[1], seconds=10.0)
+    prog.finish(nodes[2], seconds=10.0)  # two at once: 30 node-seconds in 20 s
+    assert prog.parallel() == pytest.approx(1.5) and prog.eta() == pytest.approx(30.0 / 1.5)
+    clock[0] += 5.0
+    for n in nodes[3:5]:
+        prog.finish(n, seconds=20.0)  # 70 node-seconds in 25 s would be 2.8: capped at the 2 workers
+    assert prog.parallel() == 2.0 and prog.eta() == pytest.approx(14.0 / 2)
