@@ -74,7 +74,7 @@ def partial_owner(tmp: Path) -> tuple[str, int | None]:
 
 @dataclass(frozen=True)
 class Partial:
-    """A node being built: by whom, since when (its directory's mtime), and how far it has got."""
+    """A node being built: by whom, since when (recorded by `begin`), and how far it has got."""
 
     host: str
     pid: int
