@@ -8,6 +8,7 @@ parent and group runs RUNNING forever, and `compare` averaged 1 of 2 seeds witho
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -37,9 +38,20 @@ def _default_sigint() -> None:
 
 
 def _xner(args: list[str], cwd: Path) -> subprocess.Popen:
+    # PYTHONFAULTHANDLER: a SIGABRT makes the child print every thread's stack (see _stopped)
     return subprocess.Popen([sys.executable, "-m", "xner.core.cli", *args], cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            preexec_fn=_default_sigint)
+                            preexec_fn=_default_sigint, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+
+
+def _stopped(proc: subprocess.Popen, timeout: float = 120.0) -> str:
+    """The child's stderr once it exits; where it hangs (every thread's stack) if it does not."""
+    try:
+        return proc.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        err = proc.communicate(timeout=30)[1]
+        pytest.fail(f"xner still running {timeout:.0f} s after the signal; its threads:\n{err[-20000:]}")
 
 
 def _wait_for(client: MlflowClient, query: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
@@ -99,7 +111,7 @@ def test_interrupt_closes_every_run_as_killed(tmp_path: Path, sig: int, code: in
     client = MlflowClient(uri)
     _wait_for(client, "tags.`xner.level` = 'group'", proc)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    err = _stopped(proc)
     assert proc.returncode == code, err
     assert "Traceback" not in err and "every finished node is in the store" in err
     exps = [e.experiment_id for e in client.search_experiments()]
