@@ -21,7 +21,7 @@ from xner.core.cli_data import add_data_commands
 from xner.core.cli_help import add_examples
 from xner.core.cli_report import add_report_command
 from xner.core.cli_store import add_store_commands
-from xner.core.errors import XnerError
+from xner.core.errors import Terminated, XnerError, raise_terminated
 
 if TYPE_CHECKING:
     from xner.core.pipeline import Node
@@ -225,15 +225,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                     track=not args.no_track)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (Slurm's time limit, `kill`), raised where Python is, so the run ends as Ctrl-C does:
-    partial node removed, runs closed as KILLED, one line."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
 def _version() -> str:
     """xner's version as installed, with torch's build: what a bug report needs first."""
     from importlib.metadata import PackageNotFoundError, version
@@ -386,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         return int(args.func(args))
     except XnerError as err:

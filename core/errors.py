@@ -33,3 +33,13 @@ class UnknownComponentError(XnerError, KeyError):
 class Pruned(XnerError):
     """A search trial that its pruner stopped between epochs: the run ends as pruned, not failed,
     and the node that was training is discarded, never stored as finished."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm's time limit, `kill`), raised where Python is, so the run ends as Ctrl-C does:
+    partial node removed, runs closed as KILLED, one line."""
+
+
+def raise_terminated(_signum: int, _frame: object) -> None:
+    """The SIGTERM handler of xner's commands and search workers."""
+    raise Terminated()

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import asdict, replace
 
+from xner.core.errors import raise_terminated
 from xner.core.search import Job, work
 
 log = logging.getLogger(__name__)
@@ -70,12 +71,9 @@ def _ray_workers(job: Job, workers: int, address: str | None, threads: int | Non
     return sum(ray.get([task.remote(job) for _ in range(workers)]))
 
 
-def _terminate(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt  # as Ctrl-C: the trial is told FAIL, its run KILLED, its values queued again
-
-
 if __name__ == "__main__":  # a worker process started by run_workers
-    signal.signal(signal.SIGTERM, _terminate)
+    # as Ctrl-C: the trial is told FAIL, its run KILLED, its values queued again
+    signal.signal(signal.SIGTERM, raise_terminated)
     _job = Job(**json.loads(sys.argv[1]))
     logging.basicConfig(level=_job.log_level,
                         format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
