@@ -174,15 +174,19 @@ class MTConfig(Section):
 class TranslationConfig(Section):
     strategy: str = Field("lexicon-word", description="translator component, or 'none'")
     dictionary: str = Field("{root}/../muse/{src}-{lang}.txt", description="MUSE lexicon")
+    file: str | None = Field(None, description="precomputed: the source train file translated, sentence "
+                             "by sentence, CoNLL with labels (e.g. {root}/unitrans/{src}2{lang}.train.txt)")
     candidate: Literal["first", "random"] = Field("first", description="which lexicon translation")
     casing: Literal["source", "german-nouns", "none"] = Field("source", description="of translated words")
     keep_per: bool = Field(True, description="copy person names untranslated")
     translate_entities: bool = Field(True, description="translate words inside entities")
     mt: MTConfig = Field(default_factory=MTConfig)
 
-    @field_validator("dictionary")
+    @field_validator("dictionary", "file")
     @classmethod
-    def _dictionary(cls, template: str) -> str:
+    def _dictionary(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
         unknown = _placeholders(template) - {"root", "src", "lang"}
         if unknown:
             raise ValueError(f"{template!r} uses {sorted(unknown)}; allowed: root, src, lang")
@@ -421,6 +425,13 @@ class ExperimentConfig(Section):
 
     def dictionary_path(self, lang: str) -> Path:
         path = self.translation.dictionary.format(root=self.data.root, src=self.data.source_lang, lang=lang)
+        return self.resolve_path(path)
+
+    def precomputed_path(self, lang: str) -> Path | None:
+        """`translation.file` for `lang` (strategy `precomputed`), or None when it is not set."""
+        if self.translation.file is None:
+            return None
+        path = self.translation.file.format(root=self.data.root, src=self.data.source_lang, lang=lang)
         return self.resolve_path(path)
 
     def teacher_weights(self) -> dict[str, float]:

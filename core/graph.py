@@ -78,8 +78,17 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
     dictionary = str(cfg.dictionary_path(lang)) if t.strategy == "lexicon-word" else None
     data = {"src_train": file_fingerprint(dp["files"]["src_train"])}
     locations = ["data.files", "dictionary", "strategy.backend_options.table",
-                 "strategy.backend_options.source"]
-    if t.strategy != "lexicon-word":
+                 "strategy.backend_options.source", "precomputed"]
+    extra: dict[str, Any] = {}
+    if t.strategy == "precomputed":
+        path = cfg.precomputed_path(lang)
+        if path is None or not path.is_file():
+            what = "not set" if path is None else ("a directory" if path.is_dir() else f"missing: {path}")
+            raise ConfigError(f"translation.file: strategy 'precomputed' needs the {cfg.data.source_lang}"
+                              f" train file translated into {lang}, sentence by sentence ({what})")
+        data["precomputed"] = file_fingerprint(str(path))
+        extra["precomputed"] = str(path)
+    elif t.strategy != "lexicon-word":
         strategy["backend"] = t.mt.backend
         options = {k: v for k, v in t.mt.model_dump().items() if k != "backend"}
         for k in ("model", "table"):  # one file or model per language pair: "{root}/mt/{src}-{lang}.tsv"
@@ -100,7 +109,8 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
             raise ConfigError(f"translation.dictionary: no {cfg.data.source_lang}-{lang} dictionary at "
                               f"{dictionary} ({what}; expected a MUSE file, 'source target' per line)")
         data["dictionary"] = file_fingerprint(dictionary)
-    return Node("translate", {"data": dp, "strategy": strategy, "dictionary": dictionary, "shuffle_seed": 0},
+    return Node("translate", {"data": dp, "strategy": strategy, "dictionary": dictionary, "shuffle_seed": 0,
+                              **extra},
                 lang=lang, data=data, label=f"translate[{lang}]", locations=tuple(locations))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from xner.core.registry import TRANSLATORS
+from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.strategies import Strategy, make_strategy
 
 Dictionary = str | Path | Mapping[str, str | Path] | None
@@ -61,3 +62,12 @@ def mt_word_phrase(src: str, tgt: str, *, backend: str,
     """Context word by word, entities phrase by phrase ("Google Word&Phrase")."""
     return _mt("mt-word-phrase", src, tgt, backend, backend_options, keep_per,
                translate_entities, cache_path)
+
+
+@TRANSLATORS.register("precomputed")
+def precomputed(src: str, tgt: str, *, file: Precomputed, keep_per: bool = True,
+                translate_entities: bool = True) -> Strategy:
+    """A translation made elsewhere (the UniTrans authors' files, your own MT with projected labels):
+    one sentence per source sentence with the same entities, read from `translation.file`."""
+    cfg = {"name": "precomputed", "keep_per": keep_per, "translate_entities": translate_entities}
+    return make_strategy(cfg, src, tgt, precomputed=file)

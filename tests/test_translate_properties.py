@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +21,7 @@ from xner.core.translate import (
     code_switch,
     shuffle_corpus,
 )
+from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.segments import split_segments
 
 WORDS = ["the", "a", "paris", "john", "bank", "of", "new", "york", "said", "zz", "red", "x"]
@@ -79,11 +81,35 @@ def lexicon(tmp_path_factory: pytest.TempPathFactory) -> Lexicon:
     return Lexicon.load(path, "en", "de")
 
 
-def build(name: str, lexicon: Lexicon, keep_per: bool) -> Strategy:
+def precomputed_for(corpus: Corpus) -> Precomputed:
+    """Someone else's translation of `corpus`: FakeMT on every segment, plus a word before a
+    sentence that starts with an entity and after one that ends with one (context the source lacks)."""
+    mt, out = FakeMT(), []
+    for sent in corpus:
+        tokens: list[str] = []
+        tags: list[str] = []
+        segs = split_segments(sent.tags)
+        for k, (etype, a, b) in enumerate(segs):
+            if etype and k == 0:
+                tokens, tags = ["die"], ["O"]
+            words = mt.translate([" ".join(sent.tokens[a:b])], "en", "de")[0].split() or ["leer"]
+            tokens += words
+            n = len(words)
+            tags += ["O"] * n if etype is None else [f"B-{etype}"] + [f"I-{etype}"] * (n - 1)
+        if segs[-1][0] is not None:
+            tokens, tags = [*tokens, "ab"], [*tags, "O"]
+        out.append(Sentence(tokens, tags, ["de"] * len(tokens)))
+    return Precomputed(Path("translated.txt"), Corpus.from_sentences(out, lang="de"),
+                       tuple(range(1, len(out) + 1)))
+
+
+def build(name: str, lexicon: Lexicon, keep_per: bool, corpus: Corpus) -> Strategy:
     cfg = StrategyConfig(name=name, candidate="random", keep_per=keep_per)
     cls = STRATEGIES[name]
     if name == "lexicon-word":
         return cls(cfg, "en", "de", lexicon=lexicon)
+    if name == "precomputed":
+        return cls(cfg, "en", "de", precomputed=precomputed_for(corpus))
     return cls(cfg, "en", "de", translator=FakeMT())
 
 
@@ -97,7 +123,7 @@ def types(tags: list[str]) -> list[str]:
 def test_strategy_preserves_entities_and_code_switch_langs(
     name: str, lexicon: Lexicon, corpus: Corpus, keep_per: bool, seed: int
 ) -> None:
-    translation = build(name, lexicon, keep_per).translate_corpus(corpus, seed=seed)
+    translation = build(name, lexicon, keep_per, corpus).translate_corpus(corpus, seed=seed)
     d_s_swi, d_t_swi = code_switch(translation, "en", "de")
     for src, tgt, s_swi, t_swi, pieces in zip(corpus, translation.corpus, d_s_swi, d_t_swi,
                                               translation.pieces, strict=True):
@@ -108,6 +134,8 @@ def test_strategy_preserves_entities_and_code_switch_langs(
         assert tgt.langs == ["de"] * len(tgt.tokens)
         if name == "lexicon-word":
             assert tgt.tags == src.tags  # one word per word: labels copied as they are
+        if name == "precomputed":  # the file's sentence, every word of it, except kept names
+            assert keep_per or tgt.tokens == precomputed_for(Corpus.from_sentences([src])).corpus[0].tokens
         for piece in pieces:
             if piece.etype == "PER" and keep_per:
                 assert piece.tgt == piece.src

@@ -71,3 +71,21 @@ def test_lexicon_word_against_unitrans(english: Corpus, lang: str) -> None:
     # from embeddings, so its choices often are a later MUSE candidate or not in MUSE at all
     assert scores[True][1] > 0.5
     assert scores[True][0] > (0.55 if lang == "es" else 0.44)
+
+
+@pytest.mark.parametrize("lang", ["es", "de"])
+def test_precomputed_reads_the_authors_translation_at_the_proxy_rows(english: Corpus, lang: str) -> None:
+    """`translation.strategy: precomputed` on the UniTrans file: sentence i of the proxy's 2,000-row
+    source subset is the file's sentence at the same row, every label where the source has it."""
+    from xner.core.stages.services import subsample_indices
+    from xner.core.translate.precomputed import load_precomputed
+
+    path = DATA / f"conll/unitrans/en2{lang}.train.txt"
+    rows = subsample_indices(len(english), 2000)
+    pre = load_precomputed(path, "conll", lang, len(english), rows)
+    source = english.select(rows)
+    result = make_strategy({"name": "precomputed"}, "en", lang, precomputed=pre).translate_corpus(source)
+    reference = read_conll(path, lang=lang).select(rows)
+    assert result.corpus.table.column("tags").to_pylist() == source.table.column("tags").to_pylist()
+    assert result.corpus.table.column("tokens").to_pylist() == reference.table.column("tokens").to_pylist()
+    assert 0.5 < result.coverage < 0.7  # words the authors changed (names, numbers, misses stay)

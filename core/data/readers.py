@@ -144,9 +144,11 @@ def _wikiann_columns(path: Path) -> Callable[[str, int], list[str] | None]:
 
 
 def _parse(
-    path: Path, text: str, split: Callable[[str, int], list[str] | None]
+    path: Path, text: str, split: Callable[[str, int], list[str] | None],
+    starts: list[int] | None = None,
 ) -> tuple[list[list[str]], list[list[str]]]:
-    """Lines -> (tokens, IOB2 tags) per sentence; blank and -DOCSTART- lines end a sentence."""
+    """Lines -> (tokens, IOB2 tags) per sentence; blank and -DOCSTART- lines end a sentence.
+    `starts`, when given, receives each sentence's first line (1-based) for `file:line` errors."""
     all_tokens: list[list[str]] = []
     all_tags: list[list[str]] = []
     tokens: list[str] = []
@@ -165,6 +167,8 @@ def _parse(
                 tokens, tags = [], []
             continue
         tag = cols[-1]
+        if starts is not None and not tokens:
+            starts.append(no)
         if tag not in valid:
             if not _TAG.match(tag):
                 raise DataFormatError(path, no, f"expected an IOB tag like B-PER, got {tag!r}")
@@ -238,6 +242,16 @@ def read_wikiann(
         if not lang and len(codes) == 1:
             lang = codes[0]
     return _corpus(tok_arr, tags, langs, name if name is not None else default_name(path), lang)
+
+
+def sentence_lines(path: str | Path, format: str = "conll", encoding: str | None = None) -> list[int]:
+    """The first line (1-based) of every sentence the reader yields, in order: where sentence i of a
+    corpus read from `path` sits in the file, for errors found after reading."""
+    path = Path(path)
+    columns = _conll_columns(path) if format == "conll" else _wikiann_columns(path)
+    starts: list[int] = []
+    _parse(path, _read_text(path, encoding), columns, starts)
+    return starts
 
 
 def first_line_with_type(path: Path, types: Sequence[str], encoding: str | None = None) -> int:

@@ -9,8 +9,9 @@ from typing import Any
 from xner.core.models.encoder import save_encoder
 from xner.core.pipeline import StageContext
 from xner.core.registry import ENCODERS
-from xner.core.stages.services import Services
+from xner.core.stages.services import Services, subsample_indices
 from xner.core.translate.datasets import build_datasets
+from xner.core.translate.precomputed import load_precomputed
 
 
 def run_encoder(ctx: StageContext) -> dict[str, Any]:
@@ -38,9 +39,15 @@ def run_encoder(ctx: StageContext) -> dict[str, Any]:
 def run_translate(ctx: StageContext) -> dict[str, Any]:
     """D_T, D_S^swi, D_T^swi, D_S^shu, D_T^shu as parquet files of this node."""
     p, svc = ctx.node.params, ctx.services
-    source = svc.split(p["data"], "src_train")
-    sets = build_datasets(source, p["data"]["lang"], p["dictionary"], p["strategy"], seed=p["shuffle_seed"],
-                          cache_dir=svc.cache_dir / "translate")
+    data = p["data"]
+    source = svc.split(data, "src_train")
+    precomputed = None
+    if p.get("precomputed"):  # someone else's translation of the whole source file: cut at the same rows
+        full = svc.corpus(data["files"]["src_train"], data["format"], data["source_lang"])
+        precomputed = load_precomputed(p["precomputed"], data["format"], data["lang"], len(full),
+                                       subsample_indices(len(full), data["max_train"]))
+    sets = build_datasets(source, data["lang"], p["dictionary"], p["strategy"], seed=p["shuffle_seed"],
+                          cache_dir=svc.cache_dir / "translate", precomputed=precomputed)
     for name, corpus in sets.items():
         corpus.to_parquet(ctx.out / f"{name}.parquet")
     (ctx.out / "order.json").write_text(json.dumps(sets.order))

@@ -35,12 +35,19 @@ def label_set_for(fmt: str) -> LabelSet:
     return LabelSet(CONLL_TYPES if fmt == "conll" else WIKIANN_TYPES)
 
 
+def subsample_indices(n: int, limit: int | None, seed: int = 0) -> list[int]:
+    """The rows `subsample` keeps of an n-sentence corpus: a file aligned with another (a precomputed
+    translation of the source) is cut at the same rows."""
+    if limit is None or n <= limit:
+        return list(range(n))
+    return sorted(random.Random(seed).sample(range(n), limit))
+
+
 def subsample(corpus: Corpus, limit: int | None, seed: int = 0) -> Corpus:
     """A fixed random subset (same for every node and seed), kept in file order."""
     if limit is None or len(corpus) <= limit:
         return corpus
-    keep = sorted(random.Random(seed).sample(range(len(corpus)), limit))
-    return corpus.select(keep, name=f"{corpus.name}[{limit}]")
+    return corpus.select(subsample_indices(len(corpus), limit, seed), name=f"{corpus.name}[{limit}]")
 
 
 @dataclass

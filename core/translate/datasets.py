@@ -22,6 +22,7 @@ from xner.core.errors import ConfigError
 from xner.core.translate.augment import code_switch, shuffle_corpus
 from xner.core.translate.backends import build_translator
 from xner.core.translate.lexicon import read_dictionary_bytes, resolve_dictionary
+from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.strategies import StrategyConfig, make_strategy
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,14 @@ def _cache_key(source: Corpus, src: str, tgt: str, cfg: StrategyConfig, input_id
 
 
 def _input_id(cfg: StrategyConfig, src: str, tgt: str,
-              dictionary: str | Path | Mapping[str, str | Path] | None) -> str:
+              dictionary: str | Path | Mapping[str, str | Path] | None,
+              precomputed: Precomputed | None = None) -> str:
     """What the strategy reads besides the corpus, cheaply: the dictionary file's sha256 (not
-    parsed) or the MT backend id (the model is not loaded)."""
+    parsed), the MT backend id (the model is not loaded) or the precomputed sentences' content."""
+    if cfg.name == "precomputed":
+        if precomputed is None:
+            raise ConfigError("translation.file: strategy 'precomputed' needs the translated file")
+        return precomputed.corpus.fingerprint
     if cfg.name == "lexicon-word":
         path = resolve_dictionary(dictionary, src, tgt)
         return hashlib.sha256(read_dictionary_bytes(path, src, tgt)).hexdigest()
@@ -71,12 +77,14 @@ def build_datasets(source: Corpus, lang: str,
                    dictionary: str | Path | Mapping[str, str | Path] | None,
                    strategy_cfg: Mapping[str, Any] | StrategyConfig, seed: int,
                    cache_dir: str | Path, *,
-                   translation_cache: str | Path | None = None) -> TransAdvDatasets:
+                   translation_cache: str | Path | None = None,
+                   precomputed: Precomputed | None = None) -> TransAdvDatasets:
     """D_T, D_S^swi, D_T^swi, D_S^shu, D_T^shu for translating `source` into `lang`.
 
     `dictionary`: a MUSE file, a directory of `{src}-{tgt}.txt`, or a mapping (see
     lexicon.resolve_dictionary); unused by MT strategies, whose translations go through the sqlite
-    cache `translation_cache` (default `cache_dir/translations.sqlite`).
+    cache `translation_cache` (default `cache_dir/translations.sqlite`). `precomputed`: the
+    strategy `precomputed`'s translated sentences, aligned row by row with `source`.
     """
     src = source.lang
     if not src:
@@ -85,14 +93,15 @@ def build_datasets(source: Corpus, lang: str,
         raise ConfigError(f"translate: target language {lang!r} equals the source language")
     cfg = StrategyConfig.from_mapping(strategy_cfg)
     cache_dir = Path(cache_dir)
-    key = _cache_key(source, src, lang, cfg, _input_id(cfg, src, lang, dictionary), seed)
+    key = _cache_key(source, src, lang, cfg, _input_id(cfg, src, lang, dictionary, precomputed), seed)
     final = cache_dir / f"transadv-{src}2{lang}-{key}"
     if (final / "metadata.json").is_file():
         log.info("TransAdv datasets %s->%s: cache hit %s", src, lang, final)
         return _load(final)
 
     strategy = make_strategy(cfg, src, lang, dictionary=dictionary,
-                             cache_path=translation_cache or cache_dir / "translations.sqlite")
+                             cache_path=translation_cache or cache_dir / "translations.sqlite",
+                             precomputed=precomputed)
     translation = strategy.translate_corpus(source, seed=seed)
     base = source.name or "source"
     d_s_swi, d_t_swi = code_switch(translation, src, lang, name=f"{base}.{src}2{lang}")

@@ -4,6 +4,7 @@
 - `mt-word` ("Google Word"): each word translated separately by an MT backend.
 - `mt-phrase` ("Google Phrase"): the sentence cut at entity boundaries, each phrase translated whole.
 - `mt-word-phrase` ("Google Word&Phrase"): context word by word, entities phrase by phrase.
+- `precomputed`: a translation made elsewhere, sentence-aligned with the source (precomputed.py).
 
 Every strategy yields the sentence as segments (segments.Piece: an entity or a context stretch with
 its source and target words), which is what code-switching and shuffling recombine. When a
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from xner.core.data.corpus import Corpus
-from xner.core.errors import ConfigError
+from xner.core.errors import ConfigError, DataFormatError
 from xner.core.translate.backends import Translator, build_translator
 from xner.core.translate.cache import CachedTranslator, TranslationCache
 from xner.core.translate.lexicon import (
@@ -33,6 +34,7 @@ from xner.core.translate.lexicon import (
     apply_casing,
     resolve_dictionary,
 )
+from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.segments import Piece, split_segments, translated_sentence
 
 log = logging.getLogger(__name__)
@@ -130,12 +132,14 @@ class Strategy(ABC):
     name: ClassVar[str]
 
     def __init__(self, config: StrategyConfig, src: str, tgt: str, *,
-                 lexicon: Lexicon | None = None, translator: Translator | None = None) -> None:
+                 lexicon: Lexicon | None = None, translator: Translator | None = None,
+                 precomputed: Precomputed | None = None) -> None:
         self.config = config
         self.src = src
         self.tgt = tgt
         self.lexicon = lexicon
         self.translator = translator
+        self.precomputed = precomputed
 
     def translates(self, etype: str | None) -> bool:
         if etype is None:
@@ -275,19 +279,88 @@ class MTWordPhraseStrategy(_MTStrategy):
     word_context, word_entities = True, False
 
 
+class PrecomputedStrategy(Strategy):
+    """Sentence i of the source is sentence i of a precomputed translation. Both are cut into slots
+    c0 E1 c1 ... Ek ck (an entity, or the context between two, possibly empty) and paired slot by
+    slot: the k-th entity with the k-th entity (same type, else a `file:line` error), each context
+    with its counterpart, so a translation may change the number of words or move context across
+    an entity boundary (`die [EU] lehnt ab` for `[EU] rejects`) without losing a word."""
+
+    name = "precomputed"
+
+    def _translate(self, segmented: Segmented, seed: int) -> tuple[list[list[Piece]], Counts]:
+        pre = self.precomputed
+        if pre is None:
+            raise ConfigError(f"{self.name} needs a translated file (translation.file)")
+        if len(pre) != len(segmented):
+            raise ConfigError(f"{pre.path}: {len(pre)} translated sentences for {len(segmented)} "
+                              "source sentences")
+        tokens = changed = 0
+        all_pieces: list[list[Piece]] = []
+        for i, (segs, target) in enumerate(zip(segmented, pre.corpus, strict=True)):
+            tgt_segs = [(etype, tuple(target.tokens[a:b])) for etype, a, b in split_segments(target.tags)]
+            src_slots, tgt_slots = _slots(segs), _slots(tgt_segs)
+            src_types = [etype for etype, _ in src_slots if etype]
+            tgt_types = [etype for etype, _ in tgt_slots if etype]
+            if src_types != tgt_types:
+                raise DataFormatError(
+                    pre.path, pre.lines[i],
+                    f"expected the source sentence's entities {src_types or '(none)'}, got "
+                    f"{tgt_types or '(none)'}: a precomputed translation keeps every entity of its "
+                    "source sentence, with its type, in order")
+            pieces = []
+            for (etype, words), (_, tgt_words) in zip(src_slots, tgt_slots, strict=True):
+                if not (etype or words or tgt_words):
+                    continue
+                if not self.translates(etype):
+                    tgt_words = words
+                tokens += len(words)
+                changed += _changed(words, tgt_words)
+                pieces.append(Piece(etype, words, tgt_words))
+            all_pieces.append(pieces)
+        meta = {"file": str(pre.path), "file_sentences": len(pre)}
+        return all_pieces, Counts(meta, tokens, changed, changed)
+
+
+def _slots(segs: Sequence[tuple[str | None, tuple[str, ...]]]) -> list[tuple[str | None, tuple[str, ...]]]:
+    """Segments as c0 E1 c1 ... Ek ck: an empty context inserted wherever two entities touch or an
+    entity starts or ends the sentence, so two sentences with the same entities line up slot by slot."""
+    out: list[tuple[str | None, tuple[str, ...]]] = []
+    for etype, words in segs:
+        if etype is not None and (not out or out[-1][0] is not None):
+            out.append((None, ()))
+        out.append((etype, words))
+    if not out or out[-1][0] is not None:
+        out.append((None, ()))
+    return out
+
+
+def _changed(src: tuple[str, ...], tgt: tuple[str, ...]) -> int:
+    """Source words the translation changed: word by word where the lengths agree, else all of a
+    segment whose words differ."""
+    if len(src) == len(tgt):
+        return sum(a != b for a, b in zip(src, tgt, strict=True))
+    return len(src) if src != tgt else 0
+
+
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
-    for cls in (LexiconWordStrategy, MTWordStrategy, MTPhraseStrategy, MTWordPhraseStrategy)
+    for cls in (LexiconWordStrategy, MTWordStrategy, MTPhraseStrategy, MTWordPhraseStrategy,
+                PrecomputedStrategy)
 }
 
 
 def make_strategy(config: Mapping[str, Any] | StrategyConfig, src: str, tgt: str, *,
                   dictionary: str | Path | Mapping[str, str | Path] | None = None,
-                  cache_path: str | Path | None = None) -> Strategy:
-    """Build a strategy with what it needs: the lexicon for `src-tgt` (lexicon-word) or the MT
-    backend behind the persistent cache (mt-*; default cache `~/.cache/xner/translations.sqlite`)."""
+                  cache_path: str | Path | None = None, precomputed: Precomputed | None = None
+                  ) -> Strategy:
+    """Build a strategy with what it needs: the lexicon for `src-tgt` (lexicon-word), the MT
+    backend behind the persistent cache (mt-*; default cache `~/.cache/xner/translations.sqlite`),
+    or the aligned translated sentences (precomputed)."""
     cfg = StrategyConfig.from_mapping(config)
     cls = STRATEGIES[cfg.name]
+    if cls is PrecomputedStrategy:
+        return cls(cfg, src, tgt, precomputed=precomputed)
     if cls is LexiconWordStrategy:
         lexicon = Lexicon.load(resolve_dictionary(dictionary, src, tgt), src, tgt)
         return cls(cfg, src, tgt, lexicon=lexicon)
