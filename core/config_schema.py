@@ -177,7 +177,9 @@ class TranslationConfig(Section):
     file: str | None = Field(None, description="precomputed: the source train file translated, sentence "
                              "by sentence, CoNLL with labels (e.g. {root}/unitrans/{src}2{lang}.train.txt)")
     candidate: Literal["first", "random"] = Field("first", description="which lexicon translation")
-    casing: Literal["source", "german-nouns", "none"] = Field("source", description="of translated words")
+    casing: Literal["source", "german-nouns", "none", "target"] = Field(
+        "source", description="of translated words; target: each context word's dominant form in the "
+        "unlabelled target text (German nouns capitalised), entities as in the source")
     keep_per: bool = Field(True, description="copy person names untranslated")
     translate_entities: bool = Field(True, description="translate words inside entities")
     mt: MTConfig = Field(default_factory=MTConfig)

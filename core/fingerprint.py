@@ -37,6 +37,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "translate": ("core.stages.inputs", "core.data.readers", "core.data.corpus", "core.translate.datasets",
                   "core.translate.augment", "core.translate.strategies", "core.translate.lexicon",
                   "core.translate.segments", "core.translate.backends", "core.translate.precomputed",
+                  "core.translate.truecase",
                   "registry.translators"),
     "source": _TRAIN,
     "teacher": _TRAIN,

@@ -109,6 +109,8 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
             raise ConfigError(f"translation.dictionary: no {cfg.data.source_lang}-{lang} dictionary at "
                               f"{dictionary} ({what}; expected a MUSE file, 'source target' per line)")
         data["dictionary"] = file_fingerprint(dictionary)
+        if t.casing == "target":  # the casing is learnt from the unlabelled target text
+            data["tgt_train"] = file_fingerprint(dp["files"]["tgt_train"])
     return Node("translate", {"data": dp, "strategy": strategy, "dictionary": dictionary, "shuffle_seed": 0,
                               **extra},
                 lang=lang, data=data, label=f"translate[{lang}]", locations=tuple(locations))

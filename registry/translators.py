@@ -15,6 +15,7 @@ from typing import Any
 from xner.core.registry import TRANSLATORS
 from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.strategies import Strategy, make_strategy
+from xner.core.translate.truecase import TargetCasing
 
 Dictionary = str | Path | Mapping[str, str | Path] | None
 
@@ -22,11 +23,12 @@ Dictionary = str | Path | Mapping[str, str | Path] | None
 @TRANSLATORS.register("lexicon-word")
 def lexicon_word(src: str, tgt: str, *, dictionary: Dictionary, candidate: str = "first",
                  casing: str = "source", keep_per: bool = True,
-                 translate_entities: bool = True) -> Strategy:
-    """Word by word with a MUSE lexicon, labels copied (the paper's "MUSE", after UniTrans)."""
+                 translate_entities: bool = True, target_casing: TargetCasing | None = None) -> Strategy:
+    """Word by word with a MUSE lexicon, labels copied (the paper's "MUSE", after UniTrans);
+    `casing: target` with `target_casing` learnt from unlabelled target text."""
     cfg = {"name": "lexicon-word", "candidate": candidate, "casing": casing, "keep_per": keep_per,
            "translate_entities": translate_entities}
-    return make_strategy(cfg, src, tgt, dictionary=dictionary)
+    return make_strategy(cfg, src, tgt, dictionary=dictionary, target_casing=target_casing)
 
 
 def _mt(name: str, src: str, tgt: str, backend: str, backend_options: Mapping[str, Any] | None,

@@ -12,6 +12,7 @@ from xner.core.registry import ENCODERS
 from xner.core.stages.services import Services, subsample_indices
 from xner.core.translate.datasets import build_datasets
 from xner.core.translate.precomputed import load_precomputed
+from xner.core.translate.truecase import TargetCasing
 
 
 def run_encoder(ctx: StageContext) -> dict[str, Any]:
@@ -46,8 +47,12 @@ def run_translate(ctx: StageContext) -> dict[str, Any]:
         full = svc.corpus(data["files"]["src_train"], data["format"], data["source_lang"])
         precomputed = load_precomputed(p["precomputed"], data["format"], data["lang"], len(full),
                                        subsample_indices(len(full), data["max_train"]))
+    casing = None
+    if p["strategy"].get("casing") == "target":  # how the target language writes each word: D_T^u
+        casing = TargetCasing.learn(svc.split(data, "tgt_train").table.column("tokens").to_pylist())
     sets = build_datasets(source, data["lang"], p["dictionary"], p["strategy"], seed=p["shuffle_seed"],
-                          cache_dir=svc.cache_dir / "translate", precomputed=precomputed)
+                          cache_dir=svc.cache_dir / "translate", precomputed=precomputed,
+                          target_casing=casing)
     for name, corpus in sets.items():
         corpus.to_parquet(ctx.out / f"{name}.parquet")
     (ctx.out / "order.json").write_text(json.dumps(sets.order))

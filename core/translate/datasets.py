@@ -24,6 +24,7 @@ from xner.core.translate.backends import build_translator
 from xner.core.translate.lexicon import read_dictionary_bytes, resolve_dictionary
 from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.strategies import StrategyConfig, make_strategy
+from xner.core.translate.truecase import TargetCasing
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def _cache_key(source: Corpus, src: str, tgt: str, cfg: StrategyConfig, input_id
 
 def _input_id(cfg: StrategyConfig, src: str, tgt: str,
               dictionary: str | Path | Mapping[str, str | Path] | None,
-              precomputed: Precomputed | None = None) -> str:
+              precomputed: Precomputed | None = None, target_casing: TargetCasing | None = None) -> str:
     """What the strategy reads besides the corpus, cheaply: the dictionary file's sha256 (not
     parsed), the MT backend id (the model is not loaded) or the precomputed sentences' content."""
     if cfg.name == "precomputed":
@@ -67,7 +68,12 @@ def _input_id(cfg: StrategyConfig, src: str, tgt: str,
         return precomputed.corpus.fingerprint
     if cfg.name == "lexicon-word":
         path = resolve_dictionary(dictionary, src, tgt)
-        return hashlib.sha256(read_dictionary_bytes(path, src, tgt)).hexdigest()
+        digest = hashlib.sha256(read_dictionary_bytes(path, src, tgt)).hexdigest()
+        if cfg.casing == "target":
+            if target_casing is None:
+                raise ConfigError("translation.casing: 'target' needs the unlabelled target text")
+            digest += ":" + target_casing.sha256
+        return digest
     if cfg.backend is None:
         raise ConfigError(f"translate.backend: {cfg.name} needs an MT backend ('hf' or 'table')")
     return build_translator(cfg.backend, **dict(cfg.backend_options)).backend_id
@@ -78,13 +84,15 @@ def build_datasets(source: Corpus, lang: str,
                    strategy_cfg: Mapping[str, Any] | StrategyConfig, seed: int,
                    cache_dir: str | Path, *,
                    translation_cache: str | Path | None = None,
-                   precomputed: Precomputed | None = None) -> TransAdvDatasets:
+                   precomputed: Precomputed | None = None,
+                   target_casing: TargetCasing | None = None) -> TransAdvDatasets:
     """D_T, D_S^swi, D_T^swi, D_S^shu, D_T^shu for translating `source` into `lang`.
 
     `dictionary`: a MUSE file, a directory of `{src}-{tgt}.txt`, or a mapping (see
     lexicon.resolve_dictionary); unused by MT strategies, whose translations go through the sqlite
     cache `translation_cache` (default `cache_dir/translations.sqlite`). `precomputed`: the
-    strategy `precomputed`'s translated sentences, aligned row by row with `source`.
+    strategy `precomputed`'s translated sentences, aligned row by row with `source`;
+    `target_casing`: what `casing: target` learnt from the unlabelled target text.
     """
     src = source.lang
     if not src:
@@ -93,7 +101,8 @@ def build_datasets(source: Corpus, lang: str,
         raise ConfigError(f"translate: target language {lang!r} equals the source language")
     cfg = StrategyConfig.from_mapping(strategy_cfg)
     cache_dir = Path(cache_dir)
-    key = _cache_key(source, src, lang, cfg, _input_id(cfg, src, lang, dictionary, precomputed), seed)
+    input_id = _input_id(cfg, src, lang, dictionary, precomputed, target_casing)
+    key = _cache_key(source, src, lang, cfg, input_id, seed)
     final = cache_dir / f"transadv-{src}2{lang}-{key}"
     if (final / "metadata.json").is_file():
         log.info("TransAdv datasets %s->%s: cache hit %s", src, lang, final)
@@ -101,7 +110,7 @@ def build_datasets(source: Corpus, lang: str,
 
     strategy = make_strategy(cfg, src, lang, dictionary=dictionary,
                              cache_path=translation_cache or cache_dir / "translations.sqlite",
-                             precomputed=precomputed)
+                             precomputed=precomputed, target_casing=target_casing)
     translation = strategy.translate_corpus(source, seed=seed)
     base = source.name or "source"
     d_s_swi, d_t_swi = code_switch(translation, src, lang, name=f"{base}.{src}2{lang}")

@@ -17,7 +17,7 @@ from xner.core.errors import DataFormatError, XnerError
 log = logging.getLogger(__name__)
 
 BOM = b"\xef\xbb\xbf"
-CASINGS: tuple[str, ...] = ("source", "german-nouns", "none")
+CASINGS: tuple[str, ...] = ("source", "german-nouns", "none", "target")
 CANDIDATES: tuple[str, ...] = ("first", "random")
 
 
@@ -90,6 +90,7 @@ def apply_casing(source: str, target: str, casing: str) -> str:
       dictionary target (a noun the lexicon spells with a capital) -> Title; otherwise as the
       dictionary spells it. Lowercase English common nouns therefore stay lowercase (a known miss).
     - `none`: the dictionary's spelling.
+    - `target` needs the sentence and the target text: truecase.TargetCasing, applied by the strategy.
     """
     if casing == "none" or not target:
         return target

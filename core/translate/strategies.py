@@ -36,6 +36,7 @@ from xner.core.translate.lexicon import (
 )
 from xner.core.translate.precomputed import Precomputed
 from xner.core.translate.segments import Piece, split_segments, translated_sentence
+from xner.core.translate.truecase import TargetCasing
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ class StrategyConfig:
 
     `keep_per` copies PER tokens unchanged (UniTrans does: names rarely translate); with
     `translate_entities=False` no entity word is translated. `candidate` and `casing` apply to
-    `lexicon-word`; `backend`/`backend_options` to the MT strategies.
+    `lexicon-word` (`casing: target` with the target text's TargetCasing); `backend` and
+    `backend_options` to the MT strategies.
     """
 
     name: str = "lexicon-word"
@@ -133,8 +135,10 @@ class Strategy(ABC):
 
     def __init__(self, config: StrategyConfig, src: str, tgt: str, *,
                  lexicon: Lexicon | None = None, translator: Translator | None = None,
-                 precomputed: Precomputed | None = None) -> None:
+                 precomputed: Precomputed | None = None,
+                 target_casing: TargetCasing | None = None) -> None:
         self.config = config
+        self.target_casing = target_casing
         self.src = src
         self.tgt = tgt
         self.lexicon = lexicon
@@ -179,6 +183,10 @@ class LexiconWordStrategy(Strategy):
         if self.lexicon is None:
             raise ConfigError(f"{self.name} needs a dictionary for {self.src}-{self.tgt}")
         lex, cfg = self.lexicon, self.config
+        truecase = self.target_casing if cfg.casing == "target" else None
+        if cfg.casing == "target" and truecase is None:
+            raise ConfigError("translation.casing: 'target' needs the unlabelled target text")
+        word_casing = "none" if truecase else cfg.casing  # `target` cases each occurrence in place
         rng = random.Random(seed)
         first = cfg.candidate == "first"
         memo: dict[str, str | None] = {}  # word -> cased translation; deterministic only for `first`
@@ -186,28 +194,34 @@ class LexiconWordStrategy(Strategy):
         all_pieces: list[list[Piece]] = []
         for segs in segmented:
             pieces = []
+            pos = 0
             for etype, words in segs:
                 tokens += len(words)
                 do = self.translates(etype)
                 out = []
                 for w in words:
+                    pos += 1
                     if first and w in memo:
                         hit = memo[w]
                     else:
                         cands = lex.candidates(w)
                         hit = None if cands is None else apply_casing(
-                            w, cands[0] if first else cands[rng.randrange(len(cands))], cfg.casing)
+                            w, cands[0] if first else cands[rng.randrange(len(cands))], word_casing)
                         if first:
                             memo[w] = hit
                     if hit is None:
                         out.append(w)
                         continue
+                    if truecase:
+                        hit = truecase.case(w, hit, entity=etype is not None, first=pos == 1)
                     found += 1
                     translated += do
                     out.append(hit if do else w)
                 pieces.append(Piece(etype, words, tuple(out)))
             all_pieces.append(pieces)
         meta = {"dictionary": str(lex.path), "dictionary_sha256": lex.sha256}
+        if truecase:
+            meta["target_casing_sha256"] = truecase.sha256
         return all_pieces, Counts(meta, tokens, found, translated)
 
 
@@ -352,8 +366,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
 
 def make_strategy(config: Mapping[str, Any] | StrategyConfig, src: str, tgt: str, *,
                   dictionary: str | Path | Mapping[str, str | Path] | None = None,
-                  cache_path: str | Path | None = None, precomputed: Precomputed | None = None
-                  ) -> Strategy:
+                  cache_path: str | Path | None = None, precomputed: Precomputed | None = None,
+                  target_casing: TargetCasing | None = None) -> Strategy:
     """Build a strategy with what it needs: the lexicon for `src-tgt` (lexicon-word), the MT
     backend behind the persistent cache (mt-*; default cache `~/.cache/xner/translations.sqlite`),
     or the aligned translated sentences (precomputed)."""
@@ -363,7 +377,7 @@ def make_strategy(config: Mapping[str, Any] | StrategyConfig, src: str, tgt: str
         return cls(cfg, src, tgt, precomputed=precomputed)
     if cls is LexiconWordStrategy:
         lexicon = Lexicon.load(resolve_dictionary(dictionary, src, tgt), src, tgt)
-        return cls(cfg, src, tgt, lexicon=lexicon)
+        return cls(cfg, src, tgt, lexicon=lexicon, target_casing=target_casing)
     if cfg.backend is None:
         raise ConfigError(f"translate.backend: {cfg.name} needs an MT backend ('hf' or 'table')")
     inner = build_translator(cfg.backend, **dict(cfg.backend_options))
