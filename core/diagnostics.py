@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from xner.core.data.batching import make_loader
 from xner.core.data.corpus import Corpus
 from xner.core.labels import IGNORE_INDEX
-from xner.core.metrics import quick_f1
+from xner.core.metrics import evaluate, quick_f1
 from xner.core.models.checkpoint import MODEL
 from xner.core.models.discriminators import LanguageDiscriminator
 from xner.core.pipeline import Node, StageContext
@@ -148,6 +148,14 @@ def _f1(gold: list[list[str]], probs: Sequence[np.ndarray], fmt: str, svc: Servi
     return quick_f1([gold[i] for i in idx], tags)[0]
 
 
+def label_scores(gold: list[list[str]], probs: Sequence[np.ndarray], fmt: str, svc: Services) -> dict:
+    """F1 of Viterbi-decoded labels, overall and per entity type (`f1_MISC`...): the type that
+    collapses in a student shows here first, in the labels it learns from."""
+    tags = decode(list(probs), label_set_for(fmt), svc.device)
+    scores = evaluate(gold, tags).conlleval
+    return {"f1_all": scores.f1, **{f"f1_{t}": v.f1 for t, v in sorted(scores.per_type.items())}}
+
+
 def choose(lab: Labelled, rule: str) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Best-of-seeds under `rule`, and the chosen model's P(source) per sentence."""
     roles = sorted(lab.preds)
@@ -173,8 +181,8 @@ def pseudo_quality(store: Store, svc: Services, pseudo: Node, ratios: Sequence[f
     fmt = pseudo.params["data"]["format"]
     rows: list[dict] = []
     for role in sorted(lab.preds):
-        rows.append({"labels": role.removeprefix("model:"), "f1_all": _f1(lab.gold, lab.preds[role].probs,
-                                                                         fmt, svc)})
+        rows.append({"labels": role.removeprefix("model:"),
+                     **label_scores(lab.gold, lab.preds[role].probs, fmt, svc)})
     stored = pq.read_table(store.path("pseudo_label", pseudo.key) / "soft.parquet").to_pydict()
     soft = [np.asarray(p, dtype=np.float32) for p in stored["probs"]]
     p_source = np.asarray(stored["source_prob"], dtype=np.float64)
@@ -184,10 +192,12 @@ def pseudo_quality(store: Store, svc: Services, pseudo: Node, ratios: Sequence[f
     if pseudo.params["combine"] == "best-of-seeds":
         candidates += [(f"best-of-seeds ({rule})", *choose(lab, rule))
                        for rule in ("sum-prob", "mean-max-logit")]
-    for label, probs, ps in candidates:
+    for i, (label, probs, ps) in enumerate(candidates):
+        types = label_scores(lab.gold, probs, fmt, svc) if i == 0 else {}  # the stored labels, all sentences
+        types.pop("f1_all", None)
         for ratio in ratios if ps is not None else [1.0]:
             keep = top_ratio(l_score(ps), ratio) if ps is not None else np.arange(len(probs))
-            rows.append({"labels": label, "rho": ratio, **split_f1(lab, probs, keep, svc)})
+            rows.append({"labels": label, "rho": ratio, **split_f1(lab, probs, keep, svc), **types})
     return rows
 
 

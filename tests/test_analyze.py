@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -77,6 +78,9 @@ def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     assert stored["f1_selected"] == pytest.approx(same_rule["f1_selected"])
     kept = selection_size(80, 0.8)
     assert stored["n_selected"] == kept and stored["n_other"] == 80 - kept
+    # per-type F1 of each model's labels and of the stored ones, beside the overall F1
+    types = [c for c in pseudo.columns if c.startswith("f1_") and c[3:].isupper()]
+    assert types and not members[types].isna().any().any() and not pd.isna(stored[types]).any()
 
     split = result.tables["split"].set_index("method")
     assert set(split.index) == {"advpicker", "mBERT-ft"} and (split["seeds"] == 2).all()
@@ -105,3 +109,17 @@ def test_cli_analyze_prints_and_logs(advpicker_run: Path, tmp_path: Path,
     assert len(runs) == 1 and runs[0].info.run_name.startswith("analyze:")
     assert any(k.startswith("split/advpicker/test_selected") for k in runs[0].data.metrics)
     assert {a.path for a in client.list_artifacts(runs[0].info.run_id)} >= {"diagnostics.md", "diagnostics"}
+
+
+def test_label_scores_are_per_type_f1_of_the_decoded_labels(tmp_path: Path) -> None:
+    from xner.core.diagnostics import label_scores
+    from xner.core.stages.services import Services, label_set_for
+
+    ls = label_set_for("conll")
+    gold = [["B-PER", "I-PER", "O"], ["B-MISC", "O"], ["B-LOC"]]
+    said = [["B-PER", "I-PER", "O"], ["O", "O"], ["B-LOC"]]  # the MISC entity missed
+    probs = [np.stack([np.eye(len(ls))[ls.index(t)] * 0.9 + 0.1 / len(ls) for t in s]) for s in said]
+    got = label_scores(gold, probs, "conll", Services(cache_dir=tmp_path))
+    assert got["f1_PER"] == pytest.approx(100) and got["f1_LOC"] == pytest.approx(100)
+    assert got["f1_MISC"] == pytest.approx(0)
+    assert got["f1_all"] == pytest.approx(100 * 2 * (2 / 2) * (2 / 3) / (1 + 2 / 3))  # P 1, R 2/3
