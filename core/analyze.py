@@ -29,6 +29,7 @@ import pandas as pd
 from xner.core import diagnostics as dx
 from xner.core import runner
 from xner.core.config import load_experiment
+from xner.core.dev_errors import error_kinds, read_dev_predictions
 from xner.core.pipeline import Node, topological
 from xner.core.stages.services import Services
 
@@ -85,6 +86,11 @@ def _markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _mean_counts(frame: pd.DataFrame, values: list[str]) -> pd.DataFrame:
+    g = frame.groupby(["method", "lang"], sort=False, dropna=False)
+    return pd.concat([g[values].mean().round(1), g.size().rename("seeds")], axis=1).reset_index()
+
+
 def _mean_std(frame: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataFrame:
     """Mean and std over seeds, `n` = seeds; column order kept."""
     g = frame.groupby(by, sort=False, dropna=False)
@@ -124,6 +130,14 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
                    "TransAdv's teachers)", pd.DataFrame(quality))
 
     names = {t.node.key: runner.row_name(exp, t.variant) for t in exp.targets}
+    errors = [{"method": names[ev.key], "lang": ev.lang, "seed": ev.seed,
+               **error_kinds(*read_dev_predictions(store.path("evaluate", ev.key) / "dev_predictions.conll"))}
+              for ev in done if ev.stage == "evaluate" and ev.key in names]
+    if errors:
+        kinds = [k for k in errors[0] if k not in ("method", "lang", "seed")]
+        result.add("errors", "Target dev errors by kind (entity spans; spurious = over gold O words, "
+                   "capitalised = one capitalised non-initial word; missed lowercase = a gold entity "
+                   "starting lowercase; mean over seeds)", _mean_counts(pd.DataFrame(errors), kinds))
     splits: list[dict] = []
     for sel in (s for s in selects if s.params["strategy"] == "adversarial"):
         keep, total = dx.test_split(store, svc, sel.inputs["pseudo"], sel.params["ratio"])

@@ -61,7 +61,13 @@ def advpicker_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     result = analyze(advpicker_run, probe_sentences=40)
-    assert set(result.tables) == {"probe", "pseudo", "split"}
+    assert set(result.tables) == {"probe", "pseudo", "split", "errors"}
+    errors = result.tables["errors"]
+    assert set(errors["method"]) == {"advpicker", "mBERT-ft"} and (errors["seeds"] == 2).all()
+    # every predicted span falls in exactly one kind; a gold span is found, mistyped, mis-cut or missed
+    assert (errors["predicted"] - errors[["correct", "spurious", "wrong_type", "wrong_span"]].sum(axis=1)
+            ).abs().max() < 1e-9
+    assert (errors["missed"] <= errors["gold"] - errors["correct"]).all()
 
     probe = result.tables["probe"].set_index("model")
     assert set(probe.index) == {"pretrained encoder", "TLADV", "fine-tuned (mBERT-ft)"}
