@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 PIP_TORCH_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo lint bench clean proxy
 
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,24 @@ test: install
 
 demo: install
 	$(BIN)/xner demo
+
+# The papers' orderings on the real data (../shared) on 2 CPU cores: TransAdv, w/o MMKD and mBERT-ft on
+# CoNLL de/es/nl and WikiAnn hi, AdvPicker's Table 6 rows on de/es/nl, 3 seeds, then the diagnostics.
+# Many hours: every finished node stays in the store, so `make proxy` again resumes. PROXY_SET adds
+# overrides to every command (e.g. "--set store=/big/disk/store"), PROXY_EXEC executor options to the
+# runs (default: Ray, two one-thread workers on two cores).
+PROXY_LANGS ?= [de,es,nl]
+PROXY_SET ?=
+PROXY_EXEC ?= --executor ray
+proxy: install
+	$(BIN)/xner ablate experiments/proxy/transadv.yaml --set 'data.target_langs=$(PROXY_LANGS)' $(PROXY_SET) $(PROXY_EXEC)
+	$(BIN)/xner ablate experiments/proxy/transadv-wikiann.yaml $(PROXY_SET) $(PROXY_EXEC)
+	$(BIN)/xner ablate experiments/ablations/proxy/advpicker-table6.yaml --set 'data.target_langs=$(PROXY_LANGS)' \
+		$(PROXY_SET) $(PROXY_EXEC)
+	$(BIN)/xner analyze experiments/proxy/transadv.yaml --set 'data.target_langs=$(PROXY_LANGS)' --no-probe $(PROXY_SET)
+	$(BIN)/xner analyze experiments/proxy/transadv-wikiann.yaml --no-probe $(PROXY_SET)
+	$(BIN)/xner analyze experiments/ablations/proxy/advpicker-table6.yaml --set 'data.target_langs=$(PROXY_LANGS)' \
+		$(PROXY_SET)
 
 lint: install
 	$(BIN)/ruff check .
