@@ -104,6 +104,37 @@ def test_the_translate_node_reads_the_target_text_only_for_target_casing(tmp_pat
         return next(n for n in topological([t.node for t in runner.build(demo, sets, []).targets])
                     if n.stage == "translate")
 
-    plain, target = node(), node("translation.casing=target")
+    plain, target = node("translation.casing=source"), node("translation.casing=target")
     assert "tgt_train" not in plain.data and "tgt_train" in target.data
     assert plain.key != target.key
+
+
+def test_data_stats_casing_counts_capitals_and_lowercase_entities() -> None:
+    from xner.core.data.stats import format_casing
+
+    corpus = Corpus.from_sentences([
+        Sentence(["Der", "Verein", "sah", "deutschen", "Wein", "in", "Berlin"],
+                 ["O", "O", "O", "B-MISC", "O", "O", "B-LOC"]),
+        Sentence(["Die", "Britische", "Botschaft", "schwieg"], ["O", "B-MISC", "I-MISC", "O"]),
+    ], lang="de")
+    lines = format_casing(corpus).splitlines()
+    # O words after the first: Verein sah Wein in | schwieg -> Verein and Wein capitalised, 2 of 5
+    assert lines[0].startswith("O words capitalised") and lines[0].endswith("40.0%  (2 of 5)")
+    assert [line.split()[0] for line in lines[1:]] == ["LOC", "MISC"]
+    assert lines[1].endswith("0.0%  (0 of 1)") and lines[2].endswith("50.0%  (1 of 2)")
+
+
+def test_translate_command_target_casing_needs_and_uses_target_text(tmp_path: Path, muse: Path) -> None:
+    from xner.core.translate.command import translate_command
+
+    src = tmp_path / "en.txt"
+    src.write_text("The O\nEuropean B-ORG\nCommission I-ORG\nsaid O\nconsumers O\n", encoding="utf-8")
+    text = tmp_path / "de.txt"
+    text.write_text("\n\n".join("\n".join(f"{w} O" for w in s.split()) for s in GERMAN) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="casing 'target' needs --target-text"):
+        translate_command(src, tmp_path / "out.txt", "de", muse, "lexicon-word", casing="target")
+    translate_command(src, tmp_path / "out.txt", "de", muse, "lexicon-word", casing="target",
+                      target_text=str(text))
+    words = [line.split()[0] for line in (tmp_path / "out.txt").read_text().splitlines() if line]
+    assert words == ["Die", "Europäische", "Kommission", "sagte", "Verbraucher"]

@@ -17,12 +17,13 @@ from typing import Any
 
 from xner.core.errors import ConfigError
 from xner.core.translate.strategies import DEFAULT_CACHE, StrategyConfig, make_strategy
+from xner.core.translate.truecase import TargetCasing
 
 log = logging.getLogger(__name__)
 
 BACKEND_OPTIONS = ("model", "batch_size", "device", "num_beams", "max_new_tokens", "prefix", "table",
                    "on_missing")
-COMMAND_OPTIONS = ("src_lang", "encoding", "seed", "cache")
+COMMAND_OPTIONS = ("src_lang", "encoding", "seed", "cache", "target_text")
 
 
 @dataclass
@@ -85,7 +86,8 @@ def translate_command(input: str | Path, output: str | Path, lang: str,
 
     options: candidate, casing, keep_per, translate_entities (strategy); backend plus model,
     batch_size, device, num_beams, max_new_tokens, prefix, table, on_missing (MT backends);
-    src_lang, encoding, seed, cache (the sqlite translation cache path).
+    src_lang, encoding, seed, cache (the sqlite translation cache path), target_text (unlabelled
+    target-language text in `format`, its tags ignored: what `casing: target` learns casing from).
     """
     from xner.core.data.readers import read_corpus, write_conll
 
@@ -96,8 +98,15 @@ def translate_command(input: str | Path, output: str | Path, lang: str,
     seed = int(cmd.get("seed", 0))
     start = time.perf_counter()
     source = read_corpus(input, format=format, lang=src, encoding=cmd.get("encoding"))
+    casing = None
+    if cfg.casing == "target":
+        if not cmd.get("target_text"):
+            raise ConfigError("translate: casing 'target' needs --target-text, unlabelled text in the "
+                              "target language to learn each word's casing from")
+        text = read_corpus(cmd["target_text"], format=format, lang=lang, encoding=cmd.get("encoding"))
+        casing = TargetCasing.learn(text.table.column("tokens").to_pylist())
     translator = make_strategy(cfg, src, lang, dictionary=dictionary,
-                               cache_path=cmd.get("cache", DEFAULT_CACHE))
+                               cache_path=cmd.get("cache", DEFAULT_CACHE), target_casing=casing)
     result = translator.translate_corpus(source, seed=seed)
     output = Path(output)
     write_conll(result.corpus, output)
