@@ -30,6 +30,7 @@ from xner.core import diagnostics as dx
 from xner.core import runner
 from xner.core.config import load_experiment
 from xner.core.dev_errors import error_kinds, read_dev_predictions
+from xner.core.dev_labels import dev_label_rows
 from xner.core.pipeline import Node, topological
 from xner.core.stages.services import Services
 
@@ -130,6 +131,16 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
                    "TransAdv's teachers)", pd.DataFrame(quality))
 
     names = {t.node.key: runner.row_name(exp, t.variant) for t in exp.targets}
+    on_dev: list[dict] = []
+    for pseudo in (n for n in done if n.stage == "pseudo_label"):
+        students = [ev for ev in done if ev.stage == "evaluate" and _distilled_from(ev, pseudo)]
+        if students:
+            on_dev += [{"pseudo_label": _pseudo_name(pseudo), **row}
+                       for row in dev_label_rows(store, svc, pseudo, students)]
+    if on_dev:
+        result.add("dev_labels", "Teachers and student on target dev: each model's labels, their "
+                   "combination (what the student learns from), the student (mass_X = mean probability "
+                   "on type X at gold-X words)", pd.DataFrame(on_dev))
     errors = [{"method": names[ev.key], "lang": ev.lang, "seed": ev.seed,
                **error_kinds(*read_dev_predictions(store.path("evaluate", ev.key) / "dev_predictions.conll"))}
               for ev in done if ev.stage == "evaluate" and ev.key in names]
@@ -150,6 +161,12 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
         result.add("split", "Test F1 on the selected / other target test sentences (AdvPicker Table 7; "
                    f"{splits[0]['n_selected']} selected, {splits[0]['n_other']} other)", frame)
     return result
+
+
+def _distilled_from(evaluate: Node, pseudo: Node) -> bool:
+    """Whether `evaluate` scores a student distilled from `pseudo`'s labels."""
+    return any(m.stage == "distill" and m.inputs["pseudo"].key == pseudo.key
+               for r, m in evaluate.inputs.items() if r.startswith("model:"))
 
 
 def _pseudo_name(node: Node) -> str:

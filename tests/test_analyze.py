@@ -61,7 +61,19 @@ def advpicker_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     result = analyze(advpicker_run, probe_sentences=40)
-    assert set(result.tables) == {"probe", "pseudo", "split", "errors"}
+    assert set(result.tables) == {"probe", "pseudo", "split", "errors", "dev_labels"}
+    on_dev = result.tables["dev_labels"]
+    assert list(on_dev["labels"][:3]) == ["1", "2", "best-of-seeds (mean-max-logit)"]
+    students = on_dev[on_dev["labels"].str.startswith("student")]
+    assert len(students) == 2  # both seeds' students learnt from the one ensemble's labels
+    from xner.core import runner
+    from xner.core.config import load_experiment
+    exp = runner.build(advpicker_run, [], list(load_experiment(advpicker_run).variants), include_base=True)
+    dev = {t.seed: exp.store.manifest("evaluate", t.node.key)["result"]["dev_f1"]
+           for t in exp.targets if t.variant in (None, "base") and t.node.stage == "evaluate"}
+    assert sorted(students["f1_all"]) == pytest.approx(sorted(dev.values()))
+    masses = [c for c in on_dev if c.startswith("mass_")]
+    assert masses and not on_dev[on_dev["labels"] == "1"][masses].isna().any().any()
     errors = result.tables["errors"]
     assert set(errors["method"]) == {"advpicker", "mBERT-ft"} and (errors["seeds"] == 2).all()
     # every predicted span falls in exactly one kind; a gold span is found, mistyped, mis-cut or missed
@@ -129,3 +141,17 @@ def test_label_scores_are_per_type_f1_of_the_decoded_labels(tmp_path: Path) -> N
     assert got["f1_PER"] == pytest.approx(100) and got["f1_LOC"] == pytest.approx(100)
     assert got["f1_MISC"] == pytest.approx(0)
     assert got["f1_all"] == pytest.approx(100 * 2 * (2 / 2) * (2 / 3) / (1 + 2 / 3))  # P 1, R 2/3
+
+
+def test_gold_mass_is_the_mean_probability_of_each_gold_type() -> None:
+    from xner.core.dev_labels import gold_mass
+    from xner.core.stages.services import label_set_for
+
+    ls = label_set_for("conll")
+    gold = [["B-MISC", "I-MISC", "O"], ["B-PER"]]
+    probs = [np.zeros((3, len(ls))), np.zeros((1, len(ls)))]
+    probs[0][0, ls.index("B-MISC")], probs[0][0, ls.index("O")] = 0.3, 0.7
+    probs[0][1, ls.index("I-MISC")], probs[0][1, ls.index("B-MISC")] = 0.2, 0.3  # B- and I- both count
+    probs[0][2, ls.index("O")] = 1.0
+    probs[1][0, ls.index("B-PER")] = 0.9
+    assert gold_mass(gold, probs, "conll") == pytest.approx({"mass_MISC": (0.3 + 0.5) / 2, "mass_PER": 0.9})
