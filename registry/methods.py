@@ -70,11 +70,22 @@ def advpicker_ensemble(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
     return evaluate_node(cfg, _ensemble(cfg, lang, seed))
 
 
+def _mladv_source(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
+    """TransAdv's Θsrc (§2.3): NER on D_S, its discriminators over D_S, D_T, D_S^swi, D_T^swi."""
+    return source_node(cfg, lang, seed, _source_discs(cfg), ["D_S", "D_T", "D_S_swi", "D_T_swi"])
+
+
+@METHODS.register("mladv")
+def mladv(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
+    """TransAdv's Θsrc alone, evaluated: the very node its teachers start from (no training of its
+    own in an ablation beside TransAdv), so MLADV can be set against plain fine-tuning on dev and test."""
+    return evaluate_node(cfg, [_mladv_source(cfg, lang, seed)])
+
+
 @METHODS.register("transadv")
 def transadv(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
     """MLADV Θsrc -> teachers (entity, context, order) -> Eq. 7 union -> select -> distil -> evaluate."""
-    language_data = ["D_S", "D_T", "D_S_swi", "D_T_swi"]
-    src = source_node(cfg, lang, seed, _source_discs(cfg), language_data)
+    src = _mladv_source(cfg, lang, seed)
     weights = cfg.teacher_weights()  # zero-weight teachers are dropped: never trained
     models = {name: (src if name == "source" else teacher_node(cfg, name, src)) for name in weights}
     disc_from = "source" if "language" in src.params["discriminators"] else None

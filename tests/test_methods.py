@@ -56,6 +56,17 @@ def test_without_entity_teacher_reuses_the_other_teachers(tmp_path: Path, demo_r
     assert {n.split("[")[0] for n in new} == {"pseudo_label", "select", "distill", "evaluate"}
 
 
+def test_mladv_evaluates_transadvs_own_source_model(tmp_path: Path, demo_root: Path) -> None:
+    row = ("{method: mladv, teachers: {source: {weight: 1}}, "
+           "discriminators.entity-language: null, discriminators.context-language: null}")
+    path = _experiment(tmp_path, demo_root, f"variants:\n  Θsrc: {row}\n")
+    exp = runner.build(path, variants=["Θsrc"])
+    base, var = _keys(exp, "base"), _keys(exp, "Θsrc")
+    assert var["source[language+order]"] == base["source[language+order]"]  # the same Θsrc node
+    assert {name.split("[")[0] for name in var} == {"encoder", "translate", "source", "evaluate"}
+    assert not var["evaluate"] & base["evaluate"]  # its own evaluate: Θsrc, not the student
+
+
 def test_distill_lr_change_keeps_every_teacher(tmp_path: Path, demo_root: Path) -> None:
     path = _experiment(tmp_path, demo_root, "variants:\n  lr: {train.lr_distill: 3.0e-4}\n")
     exp = runner.build(path, variants=["lr"])
