@@ -77,8 +77,10 @@ def _mladv_source(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
 
 @METHODS.register("mladv")
 def mladv(cfg: ExperimentConfig, lang: str, seed: int) -> Node:
-    """TransAdv's Θsrc alone, evaluated: the very node its teachers start from (no training of its
-    own in an ablation beside TransAdv), so MLADV can be set against plain fine-tuning on dev and test."""
+    """TransAdv's Θsrc alone (MLADV, §2.3), evaluated on dev and test.
+
+    It is the very node TransAdv's teachers start from, so beside TransAdv it trains nothing new, and
+    MLADV can be set against plain fine-tuning (mbert-ft) on both splits."""
     return evaluate_node(cfg, [_mladv_source(cfg, lang, seed)])
 
 
