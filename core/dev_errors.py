@@ -20,7 +20,7 @@ from xner.core.data.corpus import entity_spans
 
 
 def read_dev_predictions(path: Path) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
-    """(tokens, gold, pred) from an evaluate node's `token GOLD PRED` file."""
+    """(tokens, gold, pred) from an evaluate node's `token GOLD PRED` file (dev or test)."""
     sents: list[list[list[str]]] = [[]]
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from xner.core.data.batching import make_loader
 from xner.core.data.corpus import Corpus
+from xner.core.dev_errors import read_dev_predictions
 from xner.core.labels import IGNORE_INDEX
 from xner.core.metrics import evaluate, quick_f1
 from xner.core.models.checkpoint import MODEL
@@ -213,20 +214,7 @@ def test_split(store: Store, svc: Services, pseudo: Node, ratio: float) -> tuple
 
 def read_predictions(path: Path) -> tuple[list[list[str]], list[list[str]]]:
     """(gold, pred) tags from an evaluate node's `token GOLD PRED` file."""
-    gold: list[list[str]] = [[]]
-    pred: list[list[str]] = [[]]
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if gold[-1]:
-                gold.append([])
-                pred.append([])
-            continue
-        parts = line.split()
-        gold[-1].append(parts[-2])
-        pred[-1].append(parts[-1])
-    if not gold[-1]:
-        gold.pop()
-        pred.pop()
+    _, gold, pred = read_dev_predictions(path)
     return gold, pred
 
 
