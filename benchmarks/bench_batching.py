@@ -23,7 +23,7 @@ from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 from xner.core.data.align import EncodedCorpus, encode_corpus
 from xner.core.data.batching import EncodedDataset, collate, make_loader
 from xner.core.data.corpus import Corpus, Sentence
-from xner.core.labels import CONLL_TYPES, LabelSet
+from xner.core.data.labels import CONLL_TYPES, LabelSet
 
 log = logging.getLogger(__name__)
 MAX_LENGTH = 128

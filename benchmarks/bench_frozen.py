@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.bench_train import SHARED, load
-from xner.core.labels import IGNORE_INDEX
+from xner.core.data.labels import IGNORE_INDEX
 from xner.core.models.encoder import find_embeddings, find_layers
 
 log = logging.getLogger(__name__)

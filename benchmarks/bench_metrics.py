@@ -12,7 +12,7 @@ import logging
 import random
 import time
 
-from xner.core.metrics import evaluate, quick_f1
+from xner.core.data.metrics import evaluate, quick_f1
 
 log = logging.getLogger(__name__)
 TAGS = ["O"] * 6 + ["B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]

@@ -12,10 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from xner.core import runner
-from xner.core.ablate import TRAINING, naive_training
-from xner.core.config import load_experiment
-from xner.core.pipeline import topological
+from xner.core.commands.run import TRAINING, naive_training
+from xner.core.config.loader import load_experiment
+from xner.core.engine.graph import topological
+from xner.core.runner import experiment as runner
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1] / "experiments" / "ablations"

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from xner.core.pipeline import Node, execute
-from xner.core.store import Store
+from xner.core.engine.graph import Node, execute
+from xner.core.engine.store import Store
 
 
 def _build(root: Path, nodes: int, mb: int) -> list[Node]:

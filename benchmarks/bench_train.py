@@ -39,8 +39,8 @@ import torch.nn.functional as F
 
 from xner.core.data.align import encode_corpus
 from xner.core.data.batching import make_loader
+from xner.core.data.labels import CONLL_TYPES, IGNORE_INDEX, LabelSet
 from xner.core.data.readers import read_conll
-from xner.core.labels import CONLL_TYPES, IGNORE_INDEX, LabelSet
 from xner.core.models.discriminators import LanguageDiscriminator, OrderDiscriminator
 from xner.core.models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
 from xner.core.models.ner_model import NerModel

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import torch
 
-from xner.core.labels import CONLL_TYPES, LabelSet
+from xner.core.data.labels import CONLL_TYPES, LabelSet
 from xner.core.models.viterbi import ViterbiDecoder
 
 log = logging.getLogger(__name__)

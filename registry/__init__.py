@@ -1,10 +1,3 @@
 """Named components. Importing this package registers every one of them (one module per family)."""
 
-from xner.registry import (  # noqa: F401
-    discriminators,
-    encoders,
-    methods,
-    selectors,
-    teachers,
-    translators,
-)
+from . import discriminators, encoders, methods, selectors, teachers, translators  # noqa: F401

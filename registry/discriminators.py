@@ -1,6 +1,6 @@
 """Discriminators by name: each is the default spec a source or teacher stage trains it with."""
 
-from xner.core.registry import DISCRIMINATORS
+from ..core.plugins import DISCRIMINATORS
 
 # kind: token-level `language` (Eq. 3) or sentence-level `order` (Eq. 4); mask: which words (Eq. 6);
 # data: datasets it discriminates (None: the method decides, e.g. AdvPicker D_S vs D_T^u).

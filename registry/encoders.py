@@ -23,9 +23,9 @@ import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-from xner.core.errors import ConfigError
-from xner.core.models.encoder import EncoderBundle, freeze, load_hf_encoder
-from xner.core.registry import ENCODERS
+from ..core.errors import ConfigError
+from ..core.models.encoder import EncoderBundle, freeze, load_hf_encoder
+from ..core.plugins import ENCODERS
 
 log = logging.getLogger(__name__)
 

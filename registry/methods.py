@@ -6,9 +6,11 @@ the top-ρ of its united soft labels, scored by Θsrc's language discriminator.
 
 from __future__ import annotations
 
-from xner.core.config import ExperimentConfig
-from xner.core.errors import ConfigError
-from xner.core.graph import (
+from ..core.config.loader import ExperimentConfig
+from ..core.engine.graph import Node
+from ..core.errors import ConfigError
+from ..core.plugins import METHODS
+from ..core.stages.builders import (
     distill_node,
     evaluate_node,
     pseudo_node,
@@ -16,8 +18,6 @@ from xner.core.graph import (
     source_node,
     teacher_node,
 )
-from xner.core.pipeline import Node
-from xner.core.registry import METHODS
 
 SOURCE_DISCS = ("language", "order")
 

@@ -1,7 +1,7 @@
 """Selectors by name: which pseudo-labelled sentences the student trains on."""
 
-from xner.core.pseudo import l_score, top_ratio
-from xner.core.registry import SELECTORS
+from ..core.plugins import SELECTORS
+from ..core.train.pseudo import l_score, top_ratio
 
 
 @SELECTORS.register("all")

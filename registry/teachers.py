@@ -1,7 +1,7 @@
 """Teachers by name (TransAdv §2.4): a dataset mix fine-tuned from Θsrc, plus an optional masked
 discriminator. `source` is Θsrc itself and trains nothing new."""
 
-from xner.core.registry import TEACHERS
+from ..core.plugins import TEACHERS
 
 TEACHERS.register("source", "Θsrc itself, the MLADV source model (Eq. 7's w1); trains nothing new.")(
     {"data": None, "discriminator": None})

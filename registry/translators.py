@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xner.core.registry import TRANSLATORS
-from xner.core.translate.precomputed import Precomputed
-from xner.core.translate.strategies import Strategy, make_strategy
-from xner.core.translate.truecase import TargetCasing
+from ..core.plugins import TRANSLATORS
+from ..core.translate.precomputed import Precomputed
+from ..core.translate.strategies import Strategy, make_strategy
+from ..core.translate.truecase import TargetCasing
 
 Dictionary = str | Path | Mapping[str, str | Path] | None
 

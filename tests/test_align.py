@@ -23,8 +23,8 @@ from xner.core.data.align import (
     word_first_positions,
 )
 from xner.core.data.corpus import Corpus, Sentence
+from xner.core.data.labels import IGNORE_INDEX, WIKIANN_TYPES, LabelSet
 from xner.core.errors import ConfigError, DataFormatError, XnerError
-from xner.core.labels import IGNORE_INDEX, WIKIANN_TYPES, LabelSet
 
 LABELS = LabelSet(("LOC", "ORG", "PER"))
 SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))

@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 import torch
 
-from xner.core import ablate, diagnostics
-from xner.core.analyze import analyze
 from xner.core.cli import main
+from xner.core.commands import run as ablate
+from xner.core.commands.analyze import analyze
 from xner.core.data.corpus import Corpus, Sentence
 from xner.core.data.demo import write_demo_corpus
 from xner.core.data.readers import write_conll
-from xner.core.pseudo import selection_size
+from xner.core.reporting import diagnostics
+from xner.core.train.pseudo import selection_size
 
 DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
 
@@ -66,8 +67,8 @@ def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     assert list(on_dev["labels"][:3]) == ["1", "2", "best-of-seeds (mean-max-logit)"]
     students = on_dev[on_dev["labels"].str.startswith("student")]
     assert len(students) == 2  # both seeds' students learnt from the one ensemble's labels
-    from xner.core import runner
-    from xner.core.config import load_experiment
+    from xner.core.config.loader import load_experiment
+    from xner.core.runner import experiment as runner
     exp = runner.build(advpicker_run, [], list(load_experiment(advpicker_run).variants), include_base=True)
     dev = {t.seed: exp.store.manifest("evaluate", t.node.key)["result"]["dev_f1"]
            for t in exp.targets if t.variant in (None, "base") and t.node.stage == "evaluate"}
@@ -130,7 +131,7 @@ def test_cli_analyze_prints_and_logs(advpicker_run: Path, tmp_path: Path,
 
 
 def test_label_scores_are_per_type_f1_of_the_decoded_labels(tmp_path: Path) -> None:
-    from xner.core.diagnostics import label_scores
+    from xner.core.reporting.diagnostics import label_scores
     from xner.core.stages.services import Services, label_set_for
 
     ls = label_set_for("conll")
@@ -144,7 +145,7 @@ def test_label_scores_are_per_type_f1_of_the_decoded_labels(tmp_path: Path) -> N
 
 
 def test_gold_mass_is_the_mean_probability_of_each_gold_type() -> None:
-    from xner.core.dev_labels import gold_mass
+    from xner.core.reporting.dev_labels import gold_mass
     from xner.core.stages.services import label_set_for
 
     ls = label_set_for("conll")

@@ -16,16 +16,16 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel, get_linear_schedule_with_warmup
 
-from xner.core.config import validate_config
+from xner.core.config.loader import validate_config
+from xner.core.data.labels import CONLL_TYPES, LabelSet, is_valid_transition
 from xner.core.errors import ConfigError
-from xner.core.labels import CONLL_TYPES, LabelSet, is_valid_transition
 from xner.core.models.discriminators import LanguageDiscriminator, sentence_bce, token_bce
 from xner.core.models.encoder import TokenEncoder, keep_bottom_layers
 from xner.core.models.ner_model import NerModel
 from xner.core.models.viterbi import ViterbiDecoder
-from xner.core.pseudo import best_of_seeds
 from xner.core.stages.training import dataset_side, side_groups
 from xner.core.train.optim import adamw, linear_warmup
+from xner.core.train.pseudo import best_of_seeds
 from xner.core.train.steps import AdversarialSpec, StepRunner
 
 

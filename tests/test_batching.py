@@ -10,8 +10,8 @@ from tokenizers_for_tests import WORDS, build_wordpiece_tokenizer
 from xner.core.data.align import encode_corpus, word_first_positions
 from xner.core.data.batching import EncodedDataset, LengthBucketSampler, collate, make_loader
 from xner.core.data.corpus import Corpus, Sentence
+from xner.core.data.labels import IGNORE_INDEX, LabelSet
 from xner.core.errors import ConfigError, XnerError
-from xner.core.labels import IGNORE_INDEX, LabelSet
 
 LABELS = LabelSet(("LOC", "ORG", "PER"))
 TOK = build_wordpiece_tokenizer()

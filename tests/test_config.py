@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xner.core.config import (
+from xner.core.config.loader import (
     ExperimentConfig,
     flatten,
     load_experiment,

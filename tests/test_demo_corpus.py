@@ -28,9 +28,9 @@ from xner.core.data.demo import (
     write_demo_corpus,
     write_demo_dictionary,
 )
+from xner.core.data.labels import CONLL_TYPES, is_valid_sequence
 from xner.core.data.readers import read_conll
 from xner.core.errors import ConfigError
-from xner.core.labels import CONLL_TYPES, is_valid_sequence
 
 log = logging.getLogger(__name__)
 TARGETS = ("es", "de")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xner.core.dev_errors import error_kinds, read_dev_predictions
+from xner.core.reporting.dev_errors import error_kinds, read_dev_predictions
 
 
 def test_each_span_is_counted_once_in_its_kind(tmp_path: Path) -> None:

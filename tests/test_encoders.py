@@ -25,7 +25,7 @@ from xner.core.models.encoder import (
     load_hf_encoder,
     save_encoder,
 )
-from xner.core.registry import ENCODERS
+from xner.core.plugins import ENCODERS
 from xner.registry.encoders import learn_wordpiece_vocab
 
 SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from test_tables import ABL, REF, SCORES, make_runs
 
-from xner.core.figures import y_range
-from xner.core.tables import ablation_table
+from xner.core.reporting.figures import y_range
+from xner.core.reporting.tables import ablation_table
 
 
 @pytest.fixture()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from xner.core import fingerprint
-from xner.core.pipeline import Node, execute, make_plan
-from xner.core.store import Store
+from xner.core.engine import fingerprint
+from xner.core.engine.graph import Node, execute, make_plan
+from xner.core.engine.store import Store
 
 
 def test_recorded_digests_match_the_code() -> None:
@@ -23,7 +23,7 @@ def test_recorded_digests_match_the_code() -> None:
     assert not drift, (
         f"stage code changed without a fingerprint decision: {drift}. If the behaviour changed, bump "
         f"the stage's version in {fingerprint.VERSIONS_FILE.name}; then (or for a pure refactor) run "
-        "`python -m xner.core.fingerprint --write`")
+        "`python -m xner.core.engine.fingerprint --write`")
     assert set(fingerprint.recorded()) == set(fingerprint.STAGE_MODULES)
 
 
@@ -38,17 +38,17 @@ def _patched(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str, edit)
 def test_changing_a_stage_module_without_its_fingerprint_fails(monkeypatch: pytest.MonkeyPatch,
                                                                tmp_path: Path) -> None:
     # the selection rule's code: keep one sentence fewer
-    _patched(monkeypatch, tmp_path, "core.pseudo", lambda src: src.replace(
+    _patched(monkeypatch, tmp_path, "core.train.pseudo", lambda src: src.replace(
         "return np.sort(order[:k])", "return np.sort(order[: k - 1])"))
     drift = fingerprint.drifted()
-    assert {"select", "pseudo_label"} <= set(drift)  # every stage that runs core.pseudo
+    assert {"select", "pseudo_label"} <= set(drift)  # every stage that runs core.train.pseudo
     assert "source" not in drift and "translate" not in drift
     with pytest.raises(AssertionError, match="bump the stage's version"):
         test_recorded_digests_match_the_code()
 
 
 def test_docstrings_and_comments_are_not_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _patched(monkeypatch, tmp_path, "core.pseudo", lambda src: src.replace(
+    _patched(monkeypatch, tmp_path, "core.train.pseudo", lambda src: src.replace(
         '"""Indices of the floor', '"""Reworded: indices of the floor').replace(
         "    k = selection_size(", "    # a comment\n    k = selection_size("))
     assert fingerprint.drifted() == {}

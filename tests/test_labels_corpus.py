@@ -7,7 +7,7 @@ import os
 import pytest
 
 from xner.core.data.corpus import Corpus, Sentence, entity_spans
-from xner.core.labels import LabelSet, is_valid_sequence, is_valid_transition
+from xner.core.data.labels import LabelSet, is_valid_sequence, is_valid_transition
 
 
 def test_labelset_order_and_roundtrip() -> None:

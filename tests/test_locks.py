@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from demo_experiment import TINY, tiny_experiment
 
-from xner.core import locks
-from xner.core.locks import claim
+from xner.core.engine import locks
+from xner.core.engine.locks import claim
 
 
 def _dead_pid() -> int:
@@ -69,8 +69,8 @@ def test_two_processes_build_each_node_once(tmp_path: Path) -> None:
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(f"""
         import time
-        from xner.core.pipeline import Node, execute
-        from xner.core.store import Store
+        from xner.core.engine.graph import Node, execute
+        from xner.core.engine.store import Store
 
         def stage(ctx):
             with open({str(calls)!r}, "a") as f:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from xner.core.labels import is_valid_sequence
-from xner.core.metrics import TypeScores, evaluate, quick_f1
+from xner.core.data.labels import is_valid_sequence
+from xner.core.data.metrics import TypeScores, evaluate, quick_f1
 
 GOLD = [["B-PER", "I-PER", "O", "B-ORG"], ["B-LOC", "O", "B-PER"]]
 PRED = [["B-PER", "I-PER", "O", "B-LOC"], ["B-LOC", "O", "O"]]

@@ -14,7 +14,8 @@ import pytest
 from demo_experiment import tiny_experiment
 from mlflow_kit import chromium_path, dump_dom, mlflow_server, screenshot
 
-from xner.core import ablate, mlflow_ui
+from xner.core.commands import run as ablate
+from xner.core.tracking import ui as mlflow_ui
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     chromium_path() is None, reason="no chromium on PATH (apt-get install chromium) for the UI tests")]
@@ -86,7 +87,7 @@ def test_seed_run_shows_its_stage_curves(ui: dict, shots: Path) -> None:
 
 
 def test_report_page_renders(ui: dict, shots: Path, tmp_path: Path) -> None:
-    from xner.core import report
+    from xner.core.reporting import html as report
 
     page = report.write(ui["url"], ui["out"].parent_run, tmp_path / "report.html")
     png = screenshot(page.as_uri(), shots / "report.png", width=1400, height=2200, wait_ms=3000)

@@ -13,11 +13,11 @@ from tokenizers_for_tests import build_wordpiece_tokenizer
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from xner.core.config import load_experiment
+from xner.core.config.loader import load_experiment
 from xner.core.errors import ConfigError
-from xner.core.graph import train_params
 from xner.core.models.encoder import TokenEncoder, keep_bottom_layers, load_hf_encoder
 from xner.core.models.packing import check_packing, first_fit_decreasing, pack, packed_forward, unpack
+from xner.core.stages.builders import train_params
 from xner.core.stages.services import Services
 
 SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from xner.core.pipeline import Node, StageFailed, build, execute, make_plan, stable_hash, topological
-from xner.core.store import Store
+from xner.core.engine.graph import Node, StageFailed, build, execute, make_plan, stable_hash, topological
+from xner.core.engine.store import Store
 
 
 def _graph(distill_lr: float = 6e-5, weights: tuple[float, ...] = (1, 1)) -> Node:
@@ -115,8 +115,8 @@ SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from xner.core.pipeline import Node, execute
-    from xner.core.store import Store
+    from xner.core.engine.graph import Node, execute
+    from xner.core.engine.store import Store
 
     log = Path(sys.argv[2])
     def stage(ctx):

@@ -8,9 +8,16 @@ import time
 
 import pytest
 
-from xner.core.pipeline import Node
-from xner.core.progress import PRIOR, GridProgress, close_full_log, describe, fmt_seconds, open_full_log
-from xner.core.store import Partial
+from xner.core.engine.graph import Node
+from xner.core.engine.progress import (
+    PRIOR,
+    GridProgress,
+    close_full_log,
+    describe,
+    fmt_seconds,
+    open_full_log,
+)
+from xner.core.engine.store import Partial
 
 
 def _nodes(*stages: str) -> list[Node]:
@@ -37,7 +44,7 @@ def test_plain_progress_line_goes_to_the_log_when_no_terminal(caplog):
     prog = GridProgress([node, *_nodes("evaluate")], every_s=0.0, tty=False)
     prog.start(node)
     part = Partial("vm", 1, time.time() - 61, {"epoch": 2, "epochs": 3, "dev_f1": 41.5})
-    with caplog.at_level(logging.INFO, logger="xner.core.progress"):
+    with caplog.at_level(logging.INFO, logger="xner.core.engine.progress"):
         prog.update([describe(node, "w/o Θentity", part)])
         prog.finish(node, seconds=5.0)
         prog.update([])
@@ -46,7 +53,7 @@ def test_plain_progress_line_goes_to_the_log_when_no_terminal(caplog):
     assert lines[0].endswith("now w/o Θentity es seed 1 · source · epoch 2/3 · dev F1 41.50 · 1m01s")
     assert lines[-1].startswith("progress: 1/2 nodes (0 running, 1 queued)") and "now" not in lines[-1]
     quiet = GridProgress([node], every_s=0.0, tty=True)  # a terminal shows the bar instead
-    with caplog.at_level(logging.INFO, logger="xner.core.progress"):
+    with caplog.at_level(logging.INFO, logger="xner.core.engine.progress"):
         caplog.clear()
         quiet.finish(node, seconds=1.0)
     assert not caplog.records
@@ -86,7 +93,7 @@ def test_full_log_keeps_xner_debug_without_touching_the_terminal(tmp_path, capsy
 
 
 def test_log_lines_above_the_bar_keep_the_terminal_level(tmp_path, capsys):
-    from xner.core.progress import logging_above_bars
+    from xner.core.engine.progress import logging_above_bars
 
     root = logging.getLogger()
     console = logging.StreamHandler()
@@ -111,8 +118,8 @@ def test_each_epoch_reaches_the_live_view_through_the_partial_node_and_is_never_
         tmp_path, monkeypatch):
     from demo_experiment import TINY, tiny_experiment
 
-    from xner.core import runner
-    from xner.core.store import PROGRESS
+    from xner.core.engine.store import PROGRESS
+    from xner.core.runner import experiment as runner
 
     seen: list[tuple[str, dict]] = []
     real = runner.describe

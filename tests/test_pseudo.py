@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from xner.core.errors import ConfigError
-from xner.core.pseudo import (
+from xner.core.train.pseudo import (
     best_of_seeds,
     l_score,
     normalise_weights,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from demo_experiment import TINY, tiny_experiment
 
-from xner.core import runner
-from xner.core.config_schema import ExecutionConfig
-from xner.core.ray_executor import task_options
+from xner.core.config.schema import ExecutionConfig
+from xner.core.runner.executors.ray import task_options
+from xner.core.runner import experiment as runner
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
@@ -114,7 +114,7 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost(tmp_path: Path, audit: P
 def test_tracked_ray_grid_logs_curves_live_and_once(tmp_path: Path, audit: Path) -> None:
     from mlflow import MlflowClient
 
-    from xner.core import ablate
+    from xner.core.commands import run as ablate
 
     ray.init(num_cpus=2, include_dashboard=False)
     exp = tiny_experiment(tmp_path, "label: TransAdv\n", VARIANT)
@@ -139,11 +139,11 @@ def test_running_lines_name_what_runs_where_and_how_far_from_the_store(tmp_path:
     import os
     import socket
 
-    from xner.core.pipeline import topological
-    from xner.core.progress import GridProgress
-    from xner.core.ray_executor import running_lines
-    from xner.core.runner import row_name
-    from xner.core.store import write_progress
+    from xner.core.engine.graph import topological
+    from xner.core.engine.progress import GridProgress
+    from xner.core.engine.store import write_progress
+    from xner.core.runner.executors.ray import running_lines
+    from xner.core.runner.experiment import row_name
 
     exp = _grid(tmp_path, "store")
     nodes = {n.key: n for n in topological([t.node for t in exp.targets])}

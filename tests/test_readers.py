@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from xner.core.data import cache, readers
 from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
 from xner.core.data.corpus import Corpus, Sentence, entity_spans
+from xner.core.data.labels import is_valid_sequence
 from xner.core.data.readers import (
     MissingDataFileError,
     load_split,
@@ -24,7 +25,6 @@ from xner.core.data.readers import (
 )
 from xner.core.data.stats import format_stats
 from xner.core.errors import ConfigError, DataFormatError
-from xner.core.labels import is_valid_sequence
 
 
 def _write(tmp_path: Path, content: str | bytes, name: str = "f.txt") -> Path:

@@ -10,9 +10,9 @@ import pytest
 
 from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
 from xner.core.data.corpus import entity_spans
+from xner.core.data.labels import is_valid_sequence
 from xner.core.data.readers import load_split, read_conll
 from xner.core.data.stats import format_stats
-from xner.core.labels import is_valid_sequence
 
 SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 DATA = SHARED / "data"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xner.core.errors import UnknownComponentError
-from xner.core.registry import Registry
+from xner.core.plugins import Registry
 
 
 @pytest.fixture()
@@ -70,7 +70,7 @@ def test_builtin_families_exist() -> None:
 def test_every_registered_component_has_its_own_description() -> None:
     """`xner components` must describe each name, never print dict's docstring for a spec."""
     import xner.registry  # noqa: F401
-    from xner.core.registry import Registry
+    from xner.core.plugins import Registry
 
     builtin = {t.__doc__.strip().splitlines()[0] for t in (dict, list, str, tuple, object)}
     for family, reg in Registry.families().items():
@@ -79,7 +79,7 @@ def test_every_registered_component_has_its_own_description() -> None:
 
 
 def test_a_spec_value_without_a_doc_is_described_as_empty_not_as_its_type() -> None:
-    from xner.core.registry import Registry
+    from xner.core.plugins import Registry
 
     reg = Registry("test-specs-doc")
     try:

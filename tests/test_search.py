@@ -18,10 +18,10 @@ import pytest
 from demo_experiment import TINY, tiny_experiment
 from mlflow import MlflowClient
 
-from xner.core import ablate
+from xner.core.commands import run as ablate
 from xner.core.errors import Pruned
-from xner.core.search import Job, load_study, open_storage
-from xner.core.search_command import rerun_best, search
+from xner.core.search.command import rerun_best, search
+from xner.core.search.study import Job, load_study, open_storage
 from xner.core.stages import STAGES
 
 WEIGHTS = ("  simplex:\n    teacher_weights: [teachers.source.weight, teachers.entity.weight, "
@@ -48,7 +48,7 @@ def _trials(tmp: Path, study: str) -> list[optuna.trial.FrozenTrial]:
 
 
 def _search_cfg():
-    from xner.core.config_schema import SearchConfig
+    from xner.core.config.schema import SearchConfig
 
     return SearchConfig()
 
@@ -166,13 +166,13 @@ def test_a_sigkilled_worker_leaves_no_running_trial_after_the_next_start(tmp_pat
     journal = str(tmp_path / "optuna.journal")
     sets = [*TINY, "train.distill_epochs=40"]
     # the first command creates the study, queues 2 trials and starts trial 0 in a worker process
-    from xner.core.config import load_experiment
-    from xner.core.search import open_study
+    from xner.core.config.loader import load_experiment
+    from xner.core.search.study import open_study
 
     cfg = load_experiment(exp, sets)
     open_study(open_storage(journal, cfg.search), "killed", 2, cfg.search)
     job = Job(str(exp), sets, journal, "killed", [1], "cpu", False)
-    proc = subprocess.Popen([sys.executable, "-m", "xner.core.search_workers", json.dumps(asdict(job))],
+    proc = subprocess.Popen([sys.executable, "-m", "xner.core.search.workers", json.dumps(asdict(job))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -209,7 +209,7 @@ def test_a_pruned_trial_is_pruned_in_optuna_and_mlflow(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A pruner that stops every trial after its first reported epoch once one trial is complete:
     the second trial is PRUNED, its run KILLED with the state tag, its student never stored."""
-    import xner.core.search as se
+    from xner.core.search import study as se
 
     class AfterFirst(optuna.pruners.BasePruner):
         def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
@@ -232,8 +232,8 @@ def test_a_pruned_trial_is_pruned_in_optuna_and_mlflow(tmp_path: Path,
 
 
 def test_the_budget_is_the_studys_and_a_larger_one_queues_the_difference(tmp_path: Path) -> None:
-    from xner.core.config_schema import SearchConfig
-    from xner.core.search import open_study, pop
+    from xner.core.config.schema import SearchConfig
+    from xner.core.search.study import open_study, pop
 
     cfg = SearchConfig()
     storage = open_storage(str(tmp_path / "j.journal"), cfg)

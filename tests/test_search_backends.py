@@ -16,7 +16,7 @@ import optuna
 import pytest
 from demo_experiment import TINY, tiny_experiment
 
-from xner.core.search_command import search
+from xner.core.search.command import search
 
 SPACE = ("search:\n  study: {study}\n  pruner: {{type: none}}\n  space:\n"
          "    train.lr_distill: {{type: float, low: 3.0e-4, high: 3.0e-3, log: true}}\n"

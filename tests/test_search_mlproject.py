@@ -8,9 +8,9 @@ import pytest
 import yaml
 from demo_experiment import DEMO, TINY, tiny_experiment
 
+from xner.core.cli.mlproject import to_cli
 from xner.core.errors import ConfigError
-from xner.core.mlproject import to_cli
-from xner.core.search_space import objective_value
+from xner.core.search.space import objective_value
 
 ROOT = Path(__file__).resolve().parents[1]
 

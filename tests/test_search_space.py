@@ -16,13 +16,13 @@ from demo_experiment import TINY, tiny_experiment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xner.core import runner
-from xner.core.config import load_experiment
+from xner.core.config.loader import load_experiment
+from xner.core.engine.graph import topological
+from xner.core.engine.locks import process_start
 from xner.core.errors import ConfigError, Pruned
-from xner.core.locks import process_start
-from xner.core.pipeline import topological
-from xner.core.search_runs import redact, write_best
-from xner.core.search_space import Reporter, check_space, dead_reason, simplex
+from xner.core.runner import experiment as runner
+from xner.core.search.runs import redact, write_best
+from xner.core.search.space import Reporter, check_space, dead_reason, simplex
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

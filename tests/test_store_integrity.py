@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from xner.core.cli import main
-from xner.core.pipeline import Node, execute
-from xner.core.store import MANIFEST, QUARANTINE, Store
+from xner.core.engine.graph import Node, execute
+from xner.core.engine.store import MANIFEST, QUARANTINE, Store
 
 
 def _stages(calls: list[str], payload: dict[str, bytes] | None = None):

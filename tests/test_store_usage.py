@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from xner.core.cli import main
-from xner.core.store import MANIFEST
-from xner.core.store_usage import usage
+from xner.core.engine.store import MANIFEST
+from xner.core.engine.usage import usage
 
 
 def _node(root, stage: str, key: str, files: dict[str, int], manifest: bool = True):

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xner.core import tables
-from xner.core.tables import AVG, MISSING, ablation_table
+from xner.core.reporting import tables
+from xner.core.reporting.tables import AVG, MISSING, ablation_table
 
 REF, ABL = "TransAdv", "w/o LDIS"
 # variant -> lang -> test_f1 of seeds 1, 2, 3

@@ -11,11 +11,11 @@ import pytest
 from demo_experiment import tiny_experiment
 from mlflow import MlflowClient
 
-from xner.core import ablate
-from xner.core.compare import compare
+from xner.core.commands import run as ablate
 from xner.core.errors import ConfigError
+from xner.core.reporting.compare import compare
 from xner.core.stages import STAGES
-from xner.core.tracking import DEFAULT_URI, resolve_tracking_uri
+from xner.core.tracking.tracker import DEFAULT_URI, resolve_tracking_uri
 
 TINY = ["seeds=[1, 2]", "data.target_langs=[es]", "train.epochs=2", "train.teacher_epochs=1",
         "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
@@ -196,7 +196,7 @@ def test_the_parent_overview_holds_the_ablation_table(tracked: dict, tmp_path: P
     client, out = tracked["client"], tracked["out"]
     assert "xner.log" in {a.path for a in client.list_artifacts(out.parent_run)}  # the full log
     text = Path(client.download_artifacts(out.parent_run, "xner.log", str(tmp_path))).read_text()
-    assert "ERROR xner.core.runner: demo-transadv [broken] es seed 2 failed" in text
+    assert "ERROR xner.core.runner.experiment: demo-transadv [broken] es seed 2 failed" in text
     note = client.get_run(out.parent_run).data.tags["mlflow.note.content"]
     assert note.startswith("### test_f1 (reference: TransAdv)")
     assert out.table.to_markdown().strip() in note and "| w/o Θentity |" in note

@@ -18,8 +18,8 @@ from demo_experiment import TINY, tiny_experiment
 from mlflow import MlflowClient
 from mlflow_kit import free_port, mlflow_server
 
-from xner.core import ablate
 from xner.core.cli import main
+from xner.core.commands import run as ablate
 
 pytestmark = pytest.mark.slow
 GRID = [*TINY[1:], "seeds=[1,2]"]

@@ -19,9 +19,9 @@ import pytest
 from demo_experiment import TINY, tiny_experiment
 from mlflow import MlflowClient
 
-from xner.core import ablate
 from xner.core.cli import main
-from xner.core.compare import compare
+from xner.core.commands import run as ablate
+from xner.core.reporting.compare import compare
 
 pytestmark = pytest.mark.slow
 SLOW = ["train.epochs=2", "train.teacher_epochs=2", "train.distill_epochs=2"]
@@ -90,7 +90,8 @@ def test_unwritable_sqlite_folder_fails_cleanly(tmp_path: Path, caplog: pytest.L
 
 def test_two_commands_create_a_fresh_sqlite_database_together(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path}/fresh.db"
-    code = ("import sys; from xner.core.track import check_tracking; from mlflow import MlflowClient;"
+    code = ("import sys; from xner.core.tracking.journal import check_tracking;"
+            "from mlflow import MlflowClient;"
             f"check_tracking('{uri}'); c = MlflowClient('{uri}');"
             "e = c.get_experiment_by_name('x') or None; sys.exit(0)")
     procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)

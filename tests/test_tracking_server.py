@@ -12,8 +12,8 @@ from demo_experiment import TINY, tiny_experiment
 from mlflow import MlflowClient
 from mlflow_kit import chromium_path, dump_dom, mlflow_server, screenshot
 
-from xner.core import ablate
-from xner.core.compare import compare
+from xner.core.commands import run as ablate
+from xner.core.reporting.compare import compare
 
 pytestmark = pytest.mark.slow
 

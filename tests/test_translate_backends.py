@@ -11,8 +11,8 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 from transformers import MarianConfig, MarianMTModel, PreTrainedTokenizerFast
 
 from xner.core.data.corpus import Corpus, Sentence, entity_spans
+from xner.core.data.labels import is_valid_sequence
 from xner.core.errors import ConfigError, DataFormatError
-from xner.core.labels import is_valid_sequence
 from xner.core.translate import (
     CachedTranslator,
     HFTranslator,

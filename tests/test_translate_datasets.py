@@ -10,7 +10,7 @@ import pytest
 from xner.core.data.corpus import Corpus, Sentence
 from xner.core.data.readers import read_conll
 from xner.core.errors import ConfigError
-from xner.core.registry import TRANSLATORS
+from xner.core.plugins import TRANSLATORS
 from xner.core.translate import (
     DATASET_KEYS,
     DictionaryError,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xner.core.data.corpus import Corpus, Sentence, entity_spans
-from xner.core.labels import is_valid_sequence
+from xner.core.data.labels import is_valid_sequence
 from xner.core.translate import (
     STRATEGIES,
     Lexicon,

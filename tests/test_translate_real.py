@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from xner.core.data.corpus import Corpus
+from xner.core.data.labels import is_valid_sequence
 from xner.core.data.readers import read_conll
-from xner.core.labels import is_valid_sequence
 from xner.core.translate import make_strategy
 
 SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")

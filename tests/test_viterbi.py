@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xner.core.labels import LabelSet, is_valid_sequence
+from xner.core.data.labels import LabelSet, is_valid_sequence
 from xner.core.models.viterbi import (
     ViterbiDecoder,
     select_first_subtokens,

@@ -38,9 +38,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from xner.core.data.corpus import Corpus
-from xner.core.errors import ConfigError, DataFormatError, XnerError
-from xner.core.labels import IGNORE_INDEX, LabelSet
+from ..errors import ConfigError, DataFormatError, XnerError
+from .corpus import Corpus
+from .labels import IGNORE_INDEX, LabelSet
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from xner.core.data.align import EncodedCorpus, word_first_positions
-from xner.core.errors import ConfigError, XnerError
-from xner.core.labels import IGNORE_INDEX
+from ..errors import ConfigError, XnerError
+from .align import EncodedCorpus, word_first_positions
+from .labels import IGNORE_INDEX
 
 # fill value of padded positions per column; any other list column (langs, extras) pads with -100
 PAD_FILL = {"label_ids": IGNORE_INDEX, "word_index": -1}

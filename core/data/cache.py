@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from xner.core.data import readers
-from xner.core.data.corpus import Corpus
+from . import readers
+from .corpus import Corpus
 
 logger = logging.getLogger(__name__)
 

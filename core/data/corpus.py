@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from xner.core.labels import split_tag
+from .labels import split_tag
 
 SCHEMA = pa.schema(
     [

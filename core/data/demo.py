@@ -21,19 +21,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xner.core.data.corpus import Corpus, Sentence
-from xner.core.data.demo_lexicon import (
-    DEMO_LANGS,
-    Adj,
-    DemoLexicon,
-    Entity,
-    Noun,
-    Template,
-    Verb,
-    load_lexicon,
-)
-from xner.core.data.readers import write_conll
-from xner.core.errors import ConfigError
+from ..errors import ConfigError
+from .corpus import Corpus, Sentence
+from .demo_lexicon import DEMO_LANGS, Adj, DemoLexicon, Entity, Noun, Template, Verb, load_lexicon
+from .readers import write_conll
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +364,7 @@ def write_demo_corpus(root: str | Path, seed: int = 0, langs: Sequence[str] = DE
             write_conll(demo_corpus(lang, split, seed, n), path)
         if lang != "en":
             paths[f"muse/en-{lang}"] = write_demo_dictionary(lang, root / "muse" / f"en-{lang}.txt")
-            from xner.core.data.demo_mt import write_demo_mt_table
+            from .demo_mt import write_demo_mt_table
 
             n_en = sizes.get("en", {}).get("train", DEFAULT_SIZES["en"]["train"])
             paths[f"mt/en-{lang}"] = write_demo_mt_table(lang, root / "mt" / f"en-{lang}.tsv", seed, n_en)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xner.core.data.demo import _write_atomic, demo_corpus, dictionary_pairs
-from xner.core.data.demo_lexicon import load_lexicon
-from xner.core.translate.segments import split_segments
+from ..translate.segments import split_segments
+from .demo import _write_atomic, demo_corpus, dictionary_pairs
+from .demo_lexicon import load_lexicon
 
 
 def mt_table(lang: str, source_sentences: int | None = None, seed: int = 0) -> dict[str, str]:

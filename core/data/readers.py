@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xner.core.data.corpus import SCHEMA, Corpus
-from xner.core.errors import ConfigError, DataFormatError, XnerError
+from ..errors import ConfigError, DataFormatError, XnerError
+from .corpus import SCHEMA, Corpus
 
 logger = logging.getLogger(__name__)
 

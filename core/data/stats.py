@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xner.core.data.corpus import Corpus, entity_spans
+from .corpus import Corpus, entity_spans
 
 
 def format_stats(corpus: Corpus, types: Sequence[str] | None = None) -> str:

@@ -15,7 +15,7 @@ import random
 import numpy as np
 import torch
 
-from xner.core.errors import ConfigError
+from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from xner.core.errors import ConfigError
-from xner.core.models.packing import check_packing, packed_forward
+from ..errors import ConfigError
+from .packing import check_packing, packed_forward
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from xner.core.models.encoder import NerHead, TokenEncoder
+from .encoder import NerHead, TokenEncoder
 
 
 class NerModel(nn.Module):

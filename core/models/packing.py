@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from xner.core.errors import ConfigError
+from ..errors import ConfigError
 
 # Families whose position ids start after the padding index (RoBERTa's `create_position_ids...`).
 _OFFSET_FAMILIES = ("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "bertweet")

@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 
 import torch
 
-from xner.core.labels import LabelSet
+from ..data.labels import LabelSet
 
 # log(0) from a probability input becomes this floor: it keeps every valid path's score finite, so
 # the backtrace can never step through a forbidden transition even when all candidates are
@@ -199,5 +199,5 @@ class ViterbiDecoder:
     def decode_tags(
         self, scores: torch.Tensor, mask: torch.Tensor, space: ScoreSpace = "log_probs"
     ) -> list[list[str]]:
-        """Tag strings per row, ready for `xner.core.metrics.evaluate`."""
+        """Tag strings per row, ready for `xner.core.data.metrics.evaluate`."""
         return [self.label_set.decode(ids) for ids in self.decode(scores, mask, space)]

@@ -1,9 +1,9 @@
 """Stage functions of the graph: encoder, translate, source, teacher, pseudo_label, select, distill,
 evaluate. Each reads only its node's params and inputs, and writes only into its private directory."""
 
-from xner.core.stages.inputs import run_encoder, run_translate
-from xner.core.stages.labelling import run_distill, run_evaluate, run_pseudo_label, run_select
-from xner.core.stages.training import run_source, run_teacher
+from .inputs import run_encoder, run_translate
+from .labelling import run_distill, run_evaluate, run_pseudo_label, run_select
+from .training import run_source, run_teacher
 
 STAGES = {
     "encoder": run_encoder,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from xner.core.models.encoder import save_encoder
-from xner.core.pipeline import StageContext
-from xner.core.registry import ENCODERS
-from xner.core.stages.services import Services, subsample_indices
-from xner.core.translate.datasets import build_datasets
-from xner.core.translate.precomputed import load_precomputed
-from xner.core.translate.truecase import TargetCasing
+from ..engine.graph import StageContext
+from ..models.encoder import save_encoder
+from ..plugins import ENCODERS
+from ..translate.datasets import build_datasets
+from ..translate.precomputed import load_precomputed
+from ..translate.truecase import TargetCasing
+from .services import Services, subsample_indices
 
 
 def run_encoder(ctx: StageContext) -> dict[str, Any]:

@@ -11,25 +11,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from xner.core.data.batching import make_loader
-from xner.core.data.corpus import Corpus
-from xner.core.data.readers import write_conll
-from xner.core.metrics import evaluate
-from xner.core.models import checkpoint as ckpt
-from xner.core.models.device import seed_everything
-from xner.core.pipeline import StageContext
-from xner.core.pseudo import best_of_seeds, l_score, top_ratio, weighted_union
-from xner.core.stages.services import Services, label_set_for
-from xner.core.stages.training import (
-    _save,
-    _select,
-    build_discriminators,
-    encoder_dir,
-    evaluator,
-    step_runner,
-)
-from xner.core.train.loop import fit
-from xner.core.train.predict import Predictions, decode, predict
+from ..data.batching import make_loader
+from ..data.corpus import Corpus
+from ..data.metrics import evaluate
+from ..data.readers import write_conll
+from ..engine.graph import StageContext
+from ..models import checkpoint as ckpt
+from ..models.device import seed_everything
+from ..train.loop import fit
+from ..train.predict import Predictions, decode, predict
+from ..train.pseudo import best_of_seeds, l_score, top_ratio, weighted_union
+from .services import Services, label_set_for
+from .training import _save, _select, build_discriminators, encoder_dir, evaluator, step_runner
 
 log = logging.getLogger(__name__)
 

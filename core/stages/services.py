@@ -17,16 +17,16 @@ from typing import Any
 
 import torch
 
-from xner.core.data.align import EncodedCorpus, encode_corpus_cached
-from xner.core.data.cache import cached_corpus, tokenized_key, tokenizer_id
-from xner.core.data.corpus import Corpus
-from xner.core.errors import Pruned
-from xner.core.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
-from xner.core.models.checkpoint import load_model_state
-from xner.core.models.device import resolve_device
-from xner.core.models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
-from xner.core.models.ner_model import NerModel
-from xner.core.store import write_progress
+from ..data.align import EncodedCorpus, encode_corpus_cached
+from ..data.cache import cached_corpus, tokenized_key, tokenizer_id
+from ..data.corpus import Corpus
+from ..data.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
+from ..engine.store import write_progress
+from ..errors import Pruned
+from ..models.checkpoint import load_model_state
+from ..models.device import resolve_device
+from ..models.encoder import TokenEncoder, freeze, keep_bottom_layers, load_hf_encoder
+from ..models.ner_model import NerModel
 
 log = logging.getLogger(__name__)
 

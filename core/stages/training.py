@@ -19,16 +19,16 @@ from typing import Any
 import pyarrow as pa
 import torch
 
-from xner.core.data.batching import make_loader
-from xner.core.data.corpus import Corpus
-from xner.core.models import checkpoint as ckpt
-from xner.core.models.device import seed_everything
-from xner.core.models.discriminators import LanguageDiscriminator, OrderDiscriminator
-from xner.core.pipeline import StageContext
-from xner.core.stages.services import Services, label_set_for
-from xner.core.train.loop import fit
-from xner.core.train.predict import quick_score
-from xner.core.train.steps import AdversarialSpec, StepRunner
+from ..data.batching import make_loader
+from ..data.corpus import Corpus
+from ..engine.graph import StageContext
+from ..models import checkpoint as ckpt
+from ..models.device import seed_everything
+from ..models.discriminators import LanguageDiscriminator, OrderDiscriminator
+from ..train.loop import fit
+from ..train.predict import quick_score
+from ..train.steps import AdversarialSpec, StepRunner
+from .services import Services, label_set_for
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from xner.core.models.checkpoint import trainable_state
-from xner.core.train.steps import StepRunner
+from ..models.checkpoint import trainable_state
+from .steps import StepRunner
 
 log = logging.getLogger(__name__)
 

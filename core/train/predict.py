@@ -12,13 +12,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from xner.core.data.align import EncodedCorpus, merge_windows
-from xner.core.data.batching import make_loader
-from xner.core.data.corpus import Corpus
-from xner.core.labels import LabelSet
-from xner.core.metrics import NerScores, evaluate, quick_f1
-from xner.core.models.device import autocast_context
-from xner.core.models.viterbi import ViterbiDecoder
+from ..data.align import EncodedCorpus, merge_windows
+from ..data.batching import make_loader
+from ..data.corpus import Corpus
+from ..data.labels import LabelSet
+from ..data.metrics import NerScores, evaluate, quick_f1
+from ..models.device import autocast_context
+from ..models.viterbi import ViterbiDecoder
 
 
 @dataclass

@@ -20,10 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from xner.core.labels import IGNORE_INDEX
-from xner.core.models.device import autocast_context
-from xner.core.models.discriminators import OrderDiscriminator, sentence_bce, token_bce
-from xner.core.train.optim import adamw, linear_warmup
+from ..data.labels import IGNORE_INDEX
+from ..models.device import autocast_context
+from ..models.discriminators import OrderDiscriminator, sentence_bce, token_bce
+from .optim import adamw, linear_warmup
 
 MASKS = ("all", "entity", "context")
 

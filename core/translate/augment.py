@@ -12,14 +12,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from xner.core.data.corpus import Corpus, Sentence
-from xner.core.translate.segments import (
-    segment_tags,
-    split_segments,
-    switched_source,
-    switched_target,
-)
-from xner.core.translate.strategies import Translation
+from ..data.corpus import Corpus, Sentence
+from .segments import segment_tags, split_segments, switched_source, switched_target
+from .strategies import Translation
 
 
 @dataclass(frozen=True)

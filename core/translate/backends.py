@@ -14,9 +14,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Literal
 
-from xner.core.data.cache import file_sha256
-from xner.core.errors import ConfigError, DataFormatError, XnerError
-from xner.core.translate.segments import split_segments
+from ..data.cache import file_sha256
+from ..errors import ConfigError, DataFormatError, XnerError
+from .segments import split_segments
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class AlignedTranslator(TableTranslator):
     def __init__(self, path: str | Path, source: str | Path, on_missing: OnMissing = "copy") -> None:
         from collections import Counter
 
-        from xner.core.data.readers import read_conll
+        from ..data.readers import read_conll
 
         if on_missing not in ("fail", "copy"):
             raise ConfigError(f"on_missing: expected 'fail' or 'copy', got {on_missing!r}")

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from xner.core.translate.backends import Translator
+from .backends import Translator
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from xner.core.errors import ConfigError
-from xner.core.translate.strategies import DEFAULT_CACHE, StrategyConfig, make_strategy
-from xner.core.translate.truecase import TargetCasing
+from ..errors import ConfigError
+from .strategies import DEFAULT_CACHE, StrategyConfig, make_strategy
+from .truecase import TargetCasing
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def translate_command(input: str | Path, output: str | Path, lang: str,
     src_lang, encoding, seed, cache (the sqlite translation cache path), target_text (unlabelled
     target-language text in `format`, its tags ignored: what `casing: target` learns casing from).
     """
-    from xner.core.data.readers import read_corpus, write_conll
+    from ..data.readers import read_corpus, write_conll
 
     cfg_opts, backend_opts, cmd = _split_options(options)
     cfg = StrategyConfig.from_mapping({**cfg_opts, "name": strategy,

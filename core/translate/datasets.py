@@ -17,14 +17,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xner.core.data.corpus import Corpus
-from xner.core.errors import ConfigError
-from xner.core.translate.augment import code_switch, shuffle_corpus
-from xner.core.translate.backends import build_translator
-from xner.core.translate.lexicon import read_dictionary_bytes, resolve_dictionary
-from xner.core.translate.precomputed import Precomputed
-from xner.core.translate.strategies import StrategyConfig, make_strategy
-from xner.core.translate.truecase import TargetCasing
+from ..data.corpus import Corpus
+from ..errors import ConfigError
+from .augment import code_switch, shuffle_corpus
+from .backends import build_translator
+from .lexicon import read_dictionary_bytes, resolve_dictionary
+from .precomputed import Precomputed
+from .strategies import StrategyConfig, make_strategy
+from .truecase import TargetCasing
 
 log = logging.getLogger(__name__)
 

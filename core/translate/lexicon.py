@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from xner.core.errors import DataFormatError, XnerError
+from ..errors import DataFormatError, XnerError
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xner.core.data.corpus import Corpus
-from xner.core.data.readers import read_corpus, sentence_lines
-from xner.core.errors import DataFormatError
+from ..data.corpus import Corpus
+from ..data.readers import read_corpus, sentence_lines
+from ..errors import DataFormatError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xner.core.data.corpus import Sentence, entity_spans
+from ..data.corpus import Sentence, entity_spans
 
 
 @dataclass(frozen=True)

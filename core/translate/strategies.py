@@ -23,20 +23,14 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from xner.core.data.corpus import Corpus
-from xner.core.errors import ConfigError, DataFormatError
-from xner.core.translate.backends import Translator, build_translator
-from xner.core.translate.cache import CachedTranslator, TranslationCache
-from xner.core.translate.lexicon import (
-    CANDIDATES,
-    CASINGS,
-    Lexicon,
-    apply_casing,
-    resolve_dictionary,
-)
-from xner.core.translate.precomputed import Precomputed
-from xner.core.translate.segments import Piece, split_segments, translated_sentence
-from xner.core.translate.truecase import TargetCasing
+from ..data.corpus import Corpus
+from ..errors import ConfigError, DataFormatError
+from .backends import Translator, build_translator
+from .cache import CachedTranslator, TranslationCache
+from .lexicon import CANDIDATES, CASINGS, Lexicon, apply_casing, resolve_dictionary
+from .precomputed import Precomputed
+from .segments import Piece, split_segments, translated_sentence
+from .truecase import TargetCasing
 
 log = logging.getLogger(__name__)
 

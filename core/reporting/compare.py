@@ -1,0 +1,148 @@
+"""`xner compare`: rebuild an ablation table from the tracking server alone.
+
+Nothing local is read: seed runs carry `variant`, `language` and `seed` tags and their final metrics,
+and the parent run carries the row and column order, so a table made on one machine can be rebuilt
+on any other that sees the same tracking server.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import XnerError
+from ..tracking.tracker import LEVEL, PARENT, ROOT
+from .tables import AblationTable, ablation_table
+
+log = logging.getLogger(__name__)
+
+
+class RunNotFoundError(XnerError, LookupError):
+    """No run or experiment matches what `xner compare` was given."""
+
+
+def _client(uri: str) -> Any:
+    """A client for an existing store only: MLflow would create an empty sqlite database (or mlruns
+    folder) at a mistyped path and then report 'not found' against it, leaving the file behind."""
+    from mlflow import MlflowClient
+
+    local = next((uri.removeprefix(p) for p in ("sqlite:///", "file://") if uri.startswith(p)), None)
+    if local is not None and not Path(local).exists():
+        raise RunNotFoundError(f"tracking URI {uri}: {local} does not exist, so nothing was ever logged "
+                               "there (check --tracking-uri or $MLFLOW_TRACKING_URI)")
+    return MlflowClient(tracking_uri=uri)
+
+
+def _all_experiments(client: Any) -> list[str]:
+    return [e.experiment_id for e in client.search_experiments()]
+
+
+def _seeds_under(client: Any, run: Any) -> list[Any]:
+    """Seed runs below a parent, group or seed run."""
+    level = run.data.tags.get(LEVEL)
+    exp = [run.info.experiment_id]
+    if level == "seed":
+        return [run]
+    key = ROOT if level == "parent" else PARENT
+    found = client.search_runs(exp, f"tags.`{key}` = '{run.info.run_id}' and tags.`{LEVEL}` = 'seed'",
+                               max_results=50000)
+    return list(found)
+
+
+def find_parent(client: Any, name_or_id: str) -> Any:
+    """A run id, else the newest parent run whose run name or experiment name is `name_or_id`."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_run(name_or_id)
+    except MlflowException:  # not a run id (unknown or malformed): look it up as a name
+        log.debug("%r is not a run id; looking it up as a name", name_or_id)
+    exps = _all_experiments(client)
+    flt = f"tags.`{LEVEL}` = 'parent'"
+    candidates = [r for r in client.search_runs(exps, flt, order_by=["attributes.start_time DESC"],
+                                                max_results=5000)
+                  if name_or_id in (r.info.run_name, r.data.tags.get("mlflow.runName"))
+                  or (r.info.run_name or "").split("@")[0].split(":", 1)[-1] == name_or_id]
+    exp = client.get_experiment_by_name(name_or_id)
+    if exp is not None:
+        candidates += list(client.search_runs([exp.experiment_id], flt,
+                                              order_by=["attributes.start_time DESC"], max_results=1))
+    if not candidates:
+        raise RunNotFoundError(f"no run id, parent run name or experiment called {name_or_id!r} on "
+                               f"{client.tracking_uri} ({len(exps)} experiment(s) searched)")
+    return max(candidates, key=lambda r: r.info.start_time)
+
+
+def runs_frame(seed_runs: Sequence[Any]) -> pd.DataFrame:
+    rows = []
+    for r in seed_runs:
+        tags, metrics = r.data.tags, r.data.metrics
+        ok = r.info.status == "FINISHED"
+        row = {"variant": tags.get("variant", "?"), "lang": tags.get("language", "?"),
+               "seed": int(tags.get("seed", -1)), "run_id": r.info.run_id}
+        for k, v in metrics.items():
+            if "/" not in k:  # per-stage curves stay in the UI
+                row[k] = float(v) if ok else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare(uri: str, name_or_id: str | None = None, runs: Sequence[str] = (), metric: str = "test_f1"
+            ) -> AblationTable:
+    client = _client(uri)
+    if runs:
+        picked = [client.get_run(r) for r in runs]
+        seeds = [s for r in picked for s in _seeds_under(client, r)]
+        order_source = picked[0]
+    else:
+        if not name_or_id:
+            raise RunNotFoundError("give a run id or name, or --runs")
+        parent = find_parent(client, name_or_id)
+        seeds = _seeds_under(client, parent)
+        order_source = parent
+    if not seeds:
+        raise RunNotFoundError(f"run {order_source.info.run_id} has no seed runs below it")
+    frame = runs_frame(seeds)
+    tags = order_source.data.tags
+    variants = [v for v in tags.get("xner.variants", "").split("|") if v in set(frame["variant"])]
+    langs = [x for x in tags.get("xner.langs", "").split("|") if x in set(frame["lang"])]
+    missing_v = [v for v in dict.fromkeys(frame["variant"]) if v not in variants]
+    missing_l = [x for x in dict.fromkeys(frame["lang"]) if x not in langs]
+    table = ablation_table(frame, metric=metric, variant_order=variants + missing_v,
+                           lang_order=langs + missing_l)
+    table.notes = incomplete(order_source, frame)
+    for note in table.notes:
+        log.warning("%s", note)
+    return table
+
+
+def incomplete(parent: Any, frame: pd.DataFrame) -> list[str]:
+    """What the table does not cover: a parent that did not finish, cells with fewer finished seeds
+    than the command ran (a mean over 1 of 2 seeds must say so)."""
+    notes = []
+    status = parent.info.status
+    if status != "FINISHED":
+        why = parent.data.tags.get("xner.orphaned", "")
+        notes.append(f"run {parent.info.run_id} is {status}, not FINISHED: the table is incomplete"
+                     + (f" ({why})" if why else ""))
+    expected = [s for s in parent.data.tags.get("xner.seeds", "").split("|") if s]
+    if expected:
+        for (variant, lang), cell in frame.groupby(["variant", "lang"], sort=False):
+            ok = int(cell["test_f1"].notna().sum()) if "test_f1" in cell else 0
+            if ok < len(expected):
+                notes.append(f"{variant} / {lang}: {ok} of {len(expected)} seeds finished")
+        for variant in [v for v in parent.data.tags.get("xner.variants", "").split("|") if v]:
+            for lang in [x for x in parent.data.tags.get("xner.langs", "").split("|") if x]:
+                if not ((frame["variant"] == variant) & (frame["lang"] == lang)).any():
+                    notes.append(f"{variant} / {lang}: 0 of {len(expected)} seeds finished")
+    return notes
+
+
+def render(table: AblationTable, fmt: str) -> str:
+    return {"md": table.to_markdown, "csv": table.to_csv, "html": table.to_html,
+            "latex": table.to_latex}[fmt]()

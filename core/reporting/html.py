@@ -1,0 +1,123 @@
+"""`xner report NAME_OR_RUN_ID`: one self-contained HTML page of an ablation, from MLflow alone.
+
+The table (with significance marks), the ablation figure and every stage's per-epoch curves as inline
+SVG, the settings each variant changes against the reference, and links to the runs. One file, no
+external assets: it can be mailed, attached to a paper draft's folder or opened offline."""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ..tracking import ui as mlflow_ui
+from ..tracking.tracker import LEVEL, PARENT
+from .compare import _client, _seeds_under, compare, find_parent
+from .figures import plot_curves
+from .tables import _CSS, AblationTable, _atomic
+
+_IGNORED = {"language", "seed", "variant"}
+
+
+def _svg(draw: Any) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = draw(Path(tmp) / "fig.svg")
+        text = path.read_text(encoding="utf-8")
+    return text[text.index("<svg"):]  # drop the XML prolog and doctype: inline in HTML
+
+
+Curves = dict[str, dict[str, dict[int, list[float]]]]  # variant -> stage -> epoch -> values over seeds
+
+
+def curves(client: Any, seeds: list[Any], metric: str = "dev_f1") -> Curves:
+    """variant -> stage -> epoch -> the seeds' values of `<stage>/<metric>`."""
+    out: Curves = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for run in seeds:
+        variant = run.data.tags.get("variant", "?")
+        for key in run.data.metrics:
+            stage, _, name = key.rpartition("/")
+            if name != metric or not stage or "/" in stage or "_seed" in stage:
+                continue
+            for m in client.get_metric_history(run.info.run_id, key):
+                out[variant][stage][int(m.step)].append(float(m.value))
+    return out
+
+
+def config_diff(groups: dict[str, Any], reference: str) -> list[tuple[str, str, str, str]]:
+    """(variant, setting, reference value, variant value) for every param a variant changes."""
+    ref = groups.get(reference)
+    base = ref.data.params if ref is not None else {}
+    rows = []
+    for variant, run in groups.items():
+        if variant == reference:
+            continue
+        params = run.data.params
+        for key in sorted(set(base) | set(params)):
+            if key not in _IGNORED and base.get(key) != params.get(key):
+                rows.append((variant, key, base.get(key, "—"), params.get(key, "—")))
+    return rows
+
+
+def build(uri: str, name_or_id: str, metric: str = "test_f1", ui: str = "http://127.0.0.1:5000") -> str:
+    client = _client(uri)
+    parent = find_parent(client, name_or_id)
+    table = compare(uri, parent.info.run_id, metric=metric)
+    seeds = _seeds_under(client, parent)
+    exp_id = parent.info.experiment_id
+    found = client.search_runs([exp_id], f"tags.`{PARENT}` = '{parent.info.run_id}' and "
+                                         f"tags.`{LEVEL}` = 'group'", max_results=5000)
+    groups: dict[str, Any] = {}
+    for g in found:  # one group per variant x language; the first language's params stand for it
+        groups.setdefault(g.data.tags.get("variant", "?"), g)
+    base = uri.rstrip("/") if uri.startswith("http") else ui
+    return page(table, parent, groups, curves(client, seeds), config_diff(groups, table.reference),
+                base, exp_id)
+
+
+def _table_html(table: AblationTable, links: dict[str, str]) -> str:
+    grid = table._grid()
+    head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in grid[0]) + "</tr>"
+    body = []
+    for row in grid[1:]:
+        name = html.escape(row[0])
+        if row[0] in links:
+            name = f'<a href="{html.escape(links[row[0]])}">{name}</a>'
+        body.append("<tr>" + f"<td>{name}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in row[1:])
+                    + "</tr>")
+    notes = "".join(f"<p class=note>{html.escape(n)}</p>" for n in [*table.marks, *table.notes])
+    return f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>{notes}"
+
+
+def page(table: AblationTable, parent: Any, groups: dict[str, Any], curve_data: Curves, diff: list,
+         base: str, exp_id: str) -> str:
+    links = {v: mlflow_ui.run_url(base, exp_id, g.info.run_id) for v, g in groups.items()}
+    figure = _svg(lambda p: table.plot(p))
+    curve_svg = (_svg(lambda p: plot_curves(curve_data, p, "dev_f1", _atomic)) if curve_data
+                 else "<p>No per-epoch curves were logged.</p>")
+    diff_rows = "".join(f"<tr><td>{html.escape(v)}</td><td><code>{html.escape(k)}</code></td>"
+                        f"<td>{html.escape(str(a))}</td><td>{html.escape(str(b))}</td></tr>"
+                        for v, k, a, b in diff) or "<tr><td colspan=4>no differences</td></tr>"
+    name = html.escape(parent.info.run_name or parent.info.run_id)
+    parent_url = html.escape(mlflow_ui.run_url(base, exp_id, parent.info.run_id))
+    runs_url = html.escape(mlflow_ui.experiment_url(base, exp_id))
+    command = html.escape(parent.data.tags.get("xner.command", ""))
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{name}</title>\n<style>{_CSS}section{{margin:1.5em 0}}.note{{color:#555}}"
+        "svg{max-width:100%;height:auto}</style></head>\n<body>\n"
+        f"<h2>{name}</h2>\n<p>xner {command} · <a href=\"{parent_url}\">parent run</a> · "
+        f"<a href=\"{runs_url}\">all seed runs</a> (MLflow UI at {html.escape(base)})</p>\n"
+        f"<section><h3>{html.escape(table.metric)} (reference: {html.escape(table.reference)})</h3>\n"
+        f"{_table_html(table, links)}</section>\n"
+        f"<section><h3>Ablation figure</h3>\n{figure}</section>\n"
+        f"<section><h3>Per-epoch target dev F1 of each stage (mean ± std over seeds)</h3>\n{curve_svg}"
+        "</section>\n<section><h3>What each variant changes</h3>\n<table><thead><tr><th>variant</th>"
+        f"<th>setting</th><th>{html.escape(table.reference)}</th><th>variant</th></tr></thead>"
+        f"<tbody>{diff_rows}</tbody></table></section>\n</body></html>\n")
+
+
+def write(uri: str, name_or_id: str, out: Path, metric: str = "test_f1") -> Path:
+    text = build(uri, name_or_id, metric)
+    return _atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,300 @@
+"""Run an experiment: every (variant x target language x seed) graph, sharing nodes, then a summary.
+
+`plan` only reports what would run; `run` executes what is missing (so it is also `resume`) and prints
+target dev/test F1 mean ± std per language.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+
+import xner.registry  # noqa: F401  (registers every component a config can name)
+
+from ..config.loader import ExperimentConfig, load_experiment
+from ..engine.graph import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
+from ..engine.progress import GridProgress, LiveView, describe, logging_above_bars
+from ..engine.store import Store
+from ..errors import ConfigError
+from ..models.device import enable_tf32
+from ..plugins import METHODS
+from ..stages.builders import check_components, check_graph
+from .preflight import check_inputs, resolve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Target:
+    variant: str
+    lang: str
+    seed: int
+    node: Node
+
+
+@dataclass
+class Experiment:
+    configs: dict[str, ExperimentConfig]
+    targets: list[Target] = field(default_factory=list)
+    reuse_other_code: bool = False  # serve nodes trained by other code instead of retraining them
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(next(iter(self.configs.values())).store)
+
+
+def build(path: str | Path, overrides: list[str] | None = None, variants: list[str] | None = None,
+          include_base: bool = True, only_seeds: list[int] | None = None,
+          reuse_other_code: bool = False, device: str = "auto", precision: str | None = None
+          ) -> Experiment:
+    """Every variant's config is validated, every graph built and every input checked (data files,
+    tags, encoder, dictionaries, device, precision) before anything trains, so a mistake fails in
+    seconds and leaves nothing behind. Precision is resolved for the device here, because node keys
+    hold the precision the run really uses; `precision` (a replay of a recorded run) imposes the
+    precision that run resolved, whatever this machine has."""
+    load_experiment(path, overrides or [])  # the base config's errors first, even under --variant
+    names = ([""] if include_base else []) + list(variants if variants is not None else [])
+    configs, dev = {}, torch.device("cpu")
+    for n in names:
+        configs[n or "base"], dev = resolve(load_experiment(path, overrides or [], variant=n or None), device,
+                                            precision)
+    exp = Experiment(configs, reuse_other_code=reuse_other_code, device=dev)
+    for vname, cfg in configs.items():
+        check_components(cfg)
+        check_inputs(cfg)
+        method = METHODS.get(cfg.method)
+        targets = [Target(vname, lang, seed, method(cfg, lang, seed))
+                   for lang in cfg.data.target_langs for seed in cfg.seeds]
+        check_graph(cfg, [t.node for t in targets])
+        exp.targets.extend(t for t in targets if not only_seeds or t.seed in only_seeds)
+    if only_seeds and not exp.targets:
+        raise ConfigError(f"--seed {only_seeds}: none of these is in the experiment's seeds")
+    return exp
+
+
+def row_name(exp: Experiment, variant: str) -> str:
+    """Table row of a variant: its YAML key, or for the base config its `label` (default: method)."""
+    if variant != "base":
+        return variant
+    cfg = exp.configs["base"]
+    return cfg.label or cfg.method
+
+
+def plan(exp: Experiment) -> Plan:
+    return make_plan([t.node for t in exp.targets], exp.store)
+
+
+Results = dict[tuple[str, str], list[dict[str, Any]]]  # (variant, lang) -> one row per seed
+METRICS = ("dev_f1", "test_f1", "dev_strict_f1", "test_strict_f1")
+
+
+@dataclass
+class Outcome:
+    """One (variant, language, seed) after its graph ran: what ran, what came from the cache, and
+    either the evaluate node's result or the error that stopped it."""
+
+    target: Target
+    ran: list[Node] = field(default_factory=list)
+    cached: list[Node] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    live: set[str] = field(default_factory=set)  # node keys whose epochs a worker logged as they ran
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def result_row(out: Outcome) -> dict[str, Any]:
+    """A seed's row of the results: its evaluate metrics, or NaN metrics and the error."""
+    if out.ok:
+        return {"seed": out.target.seed, **out.result}
+    return {"seed": out.target.seed, "error": out.error, **{m: math.nan for m in METRICS}}
+
+
+class Hooks(Protocol):
+    """What a tracker needs from a run; `core.tracking.MlflowTracker` implements it."""
+
+    def target_started(self, exp: Experiment, target: Target) -> None: ...
+
+    def epoch_done(self, exp: Experiment, target: Target, node: Node, epoch: int,
+                   metrics: dict[str, float]) -> None: ...
+
+    def live_spec(self, target: Target) -> dict[str, str] | None: ...
+
+    def target_done(self, exp: Experiment, outcome: Outcome) -> None: ...
+
+    def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None: ...
+
+
+class Collector:
+    """Outcomes as they arrive, in any order (the local executor's grid order, Ray's completion
+    order): totals, one results row per seed, hooks per seed and per finished group."""
+
+    def __init__(self, exp: Experiment, hooks: Hooks | None) -> None:
+        self.exp, self.hooks = exp, hooks
+        self.total = RunSummary()
+        self.results: Results = {}
+        self.groups: dict[tuple[str, str], list[Outcome]] = {}
+        self.sizes = Counter((t.variant, t.lang) for t in exp.targets)
+        self.started = time.perf_counter()
+        self._ran: dict[str, Node] = {}  # each shared node once: run if any target ran it
+        self._cached: dict[str, Node] = {}
+
+    def add(self, out: Outcome) -> None:
+        t = out.target
+        self._ran.update((n.key, n) for n in out.ran)
+        self._cached.update((n.key, n) for n in out.cached)
+        self.results.setdefault((t.variant, t.lang), []).append(result_row(out))
+        group = self.groups.setdefault((t.variant, t.lang), [])
+        group.append(out)
+        if out.error is not None:
+            first = out.error.splitlines()[0] if out.error else ""
+            log.error("%s [%s] %s seed %s failed: %s", self.exp.configs[t.variant].name, t.variant, t.lang,
+                      t.seed, first)
+        if self.hooks:
+            self.hooks.target_done(self.exp, out)
+            if len(group) == self.sizes[(t.variant, t.lang)]:
+                self.hooks.group_done(self.exp, t.variant, t.lang, sorted(group, key=lambda o: o.target.seed))
+
+    def finish(self) -> tuple[RunSummary, Results]:
+        self.total.seconds = time.perf_counter() - self.started
+        self.total.ran = list(self._ran.values())
+        self.total.cached = [n for k, n in self._cached.items() if k not in self._ran]
+        order = {(t.variant, t.lang): i for i, t in reversed(list(enumerate(self.exp.targets)))}
+        results = {k: sorted(v, key=lambda r: r["seed"])
+                   for k, v in sorted(self.results.items(), key=lambda kv: order[kv[0]])}
+        return self.total, results
+
+
+def services_for(exp: Experiment, device: torch.device | None = None) -> Any:
+    from ..stages.services import Services
+
+    cfg0 = next(iter(exp.configs.values()))
+    return Services(cache_dir=Path(cfg0.store).parent / "cache", device=device or exp.device)
+
+
+def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, executor: str | None = None,
+        ray_address: str | None = None) -> tuple[RunSummary, Results]:
+    """Run every target's missing nodes on the chosen executor (`--executor`, else the experiment's
+    `execution.executor`): `local`, one (variant, language, seed) at a time in this process, or
+    `ray`, every missing node a Ray task (core/runner/executors/ray.py).
+
+    A failing seed does not stop the others: its row gets NaN metrics (a table shows it as missing,
+    never as 0), its error goes to `hooks`, and every later target that needs the failed node fails
+    at once instead of retraining it. `fail_fast` re-raises the first failure instead.
+    """
+    execution = next(iter(exp.configs.values())).execution
+    collector = Collector(exp, hooks)
+    with logging_above_bars():  # log lines print above the progress bar instead of through it
+        if (executor or execution.executor) == "ray":
+            from .executors.ray import run_ray
+
+            run_ray(exp, collector, fail_fast, ray_address or execution.ray_address, execution)
+        else:
+            run_local(exp, collector, fail_fast)
+    return collector.finish()
+
+
+def run_local(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
+    """Every target in grid order, in this process, on `execution.threads` torch threads."""
+    if exp.device.type == "cuda":
+        enable_tf32()
+    threads, before = next(iter(exp.configs.values())).execution.threads, torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        _local_targets(exp, collector, fail_fast)
+    finally:
+        torch.set_num_threads(before)  # the process's setting again, whatever runs next in it
+
+
+def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
+    from ..stages import STAGES
+
+    store = exp.store
+    services = services_for(exp)
+    failed: dict[str, str] = {}  # node key -> error text
+    prog = GridProgress([r.node for r in plan(exp).rows if not r.cached])
+    view = LiveView(prog.total)
+    hooks = collector.hooks
+    now: dict[str, Any] = {}  # the node being built and the variant it is built for
+
+    def show() -> None:
+        node = now.get("node")
+        running = [describe(node, now["variant"], store.partial(node.stage, node.key))] if node else []
+        prog.update(running)
+        view.show(prog, running)
+
+    def started(node: Node, t: Target) -> None:
+        prog.start(node)
+        now.update(node=node, variant=row_name(exp, t.variant))
+        show()
+
+    def built(node: Node, _manifest: Any, was_cached: bool) -> None:
+        if not was_cached:
+            prog.finish(node)
+            now.pop("node", None)
+            view.advance()
+            show()
+
+    for t in exp.targets:
+        out = Outcome(t)
+        if hooks is not None:  # the seed run exists while its stages train: live curves
+            hooks.target_started(exp, t)
+
+        def on_epoch(node: Node, epoch: int, metrics: dict[str, float], t: Target = t) -> None:
+            show()  # the epoch and dev F1 as the stage recorded them in its partial node
+            if hooks is not None:
+                hooks.epoch_done(exp, t, node, epoch, metrics)
+
+        services.on_epoch = on_epoch
+        broken = next((n for n in topological([t.node]) if n.key in failed), None)
+        if broken is not None:
+            out.error = f"upstream node {broken.name} failed:\n{failed[broken.key]}"
+        else:
+            try:
+                s = execute([t.node], store, STAGES, services, on_done=built,
+                            on_start=lambda n, t=t: started(n, t), reuse_other_code=exp.reuse_other_code)
+                out.ran, out.cached = s.ran, s.cached
+                out.result = store.manifest(t.node.stage, t.node.key)["result"]
+            except StageFailed as exc:
+                if fail_fast:
+                    raise
+                text = "".join(traceback.format_exception(exc.__cause__ or exc))
+                failed[exc.node.key] = text
+                out.error = f"{exc}\n{text}"
+        collector.add(out)
+    view.close()
+
+
+def mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and sample std over the finite values (failed seeds are NaN); NaN when none is left."""
+    ok = [v for v in values if not math.isnan(v)]
+    if not ok:
+        return math.nan, math.nan
+    return statistics.fmean(ok), (statistics.stdev(ok) if len(ok) > 1 else 0.0)
+
+
+def format_results(results: Results, names: dict[str, str] | None = None) -> str:
+    """Mean ± std over seeds per variant and language (failed seeds excluded and counted)."""
+    lines = [f"{'variant':<22} {'lang':<5} {'seeds':>5}  {'dev F1':>14}  {'test F1':>14}"]
+    for (key, lang), rows in results.items():
+        variant = (names or {}).get(key, key)
+        dm, ds = mean_std([r["dev_f1"] for r in rows])
+        tm, ts = mean_std([r["test_f1"] for r in rows])
+        ok = sum(not math.isnan(r["test_f1"]) for r in rows)
+        seeds = f"{ok}/{len(rows)}" if ok < len(rows) else str(len(rows))
+        lines.append(f"{variant:<22} {lang:<5} {seeds:>5}  {dm:6.2f} ± {ds:5.2f}  {tm:6.2f} ± {ts:5.2f}")
+    return "\n".join(lines)

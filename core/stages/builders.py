@@ -1,0 +1,339 @@
+"""Node builders: turn an ExperimentConfig into stage nodes whose params hold only what each stage
+reads. Methods (registry/methods.py) compose these; sharing follows from equal params."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..config.loader import ExperimentConfig
+from ..engine.graph import Node, file_fingerprint, location_fingerprint
+from ..errors import ConfigError
+from ..plugins import DISCRIMINATORS, SELECTORS, TEACHERS
+
+POOLED = "D_T_u_pool"  # AdvPicker §4.1: unlabelled text sampled from every target language, |D_S| sentences
+log = logging.getLogger(__name__)
+
+SPLITS = {"src_train": ("source", "train"), "src_dev": ("source", "dev"),
+          "tgt_train": ("target", "unlabeled"), "tgt_dev": ("target", "dev"), "tgt_test": ("target", "test")}
+
+
+def data_params(cfg: ExperimentConfig, lang: str) -> dict[str, Any]:
+    d = cfg.data
+    files = {}
+    for role, (side, split) in SPLITS.items():
+        split = d.unlabeled_split if split == "unlabeled" else split
+        files[role] = str(d.path_for(d.source_lang if side == "source" else lang, split))
+    return {"format": d.format, "source_lang": d.source_lang, "lang": lang, "files": files,
+            "max_train": d.max_train_sentences, "max_eval": d.max_eval_sentences}
+
+
+def _fingerprints(data: Mapping[str, Any]) -> dict[str, str]:
+    return {role: file_fingerprint(path) for role, path in data["files"].items()}
+
+
+def encoder_params(cfg: ExperimentConfig) -> dict[str, Any]:
+    return cfg.encoder.model_dump()
+
+
+def _encoder_location(cfg: ExperimentConfig) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A local encoder directory is keyed by its content; a hub name by the name itself."""
+    if cfg.encoder.name == "hf" and Path(cfg.encoder.path).exists():
+        return ("encoder.path",), {"encoder": location_fingerprint(cfg.encoder.path)}
+    return (), {}
+
+
+def _reads_data(cfg: ExperimentConfig, dp: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Locations and fingerprints of a node that reads the language's files and the encoder."""
+    locs, data = _encoder_location(cfg)
+    return ("data.files", *locs), {**_fingerprints(dp), **data}
+
+
+def encoder_node(cfg: ExperimentConfig) -> Node:
+    enc = encoder_params(cfg)
+    params: dict[str, Any] = {"encoder": enc}
+    locations, data = _encoder_location(cfg)
+    if enc["name"] == "tiny":  # the vocabulary is learned from every language of the experiment
+        specs, files = [], {}
+        for lang in [cfg.data.source_lang, *cfg.data.target_langs]:
+            dp = data_params(cfg, lang)
+            role = "src_train" if lang == cfg.data.source_lang else "tgt_train"
+            specs.append({"format": dp["format"], "lang": lang, "limit": dp["max_train"]})
+            files[lang] = dp["files"][role]
+            data[lang] = file_fingerprint(dp["files"][role])
+        params["vocab_corpora"], params["vocab_files"] = specs, files
+        locations = (*locations, "vocab_files")
+    return Node("encoder", params, data=data, label="encoder", locations=locations)
+
+
+def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
+    t = cfg.translation
+    if t.strategy == "none":
+        raise ConfigError("translation.strategy: 'none', but this method needs translated data")
+    dp = data_params(cfg, lang)
+    strategy = {"name": t.strategy, "candidate": t.candidate, "casing": t.casing,
+                "keep_per": t.keep_per, "translate_entities": t.translate_entities}
+    dictionary = str(cfg.dictionary_path(lang)) if t.strategy == "lexicon-word" else None
+    data = {"src_train": file_fingerprint(dp["files"]["src_train"])}
+    locations = ["data.files", "dictionary", "strategy.backend_options.table",
+                 "strategy.backend_options.source", "precomputed"]
+    extra: dict[str, Any] = {}
+    if t.strategy == "precomputed":
+        path = cfg.precomputed_path(lang)
+        if path is None or not path.is_file():
+            what = "not set" if path is None else ("a directory" if path.is_dir() else f"missing: {path}")
+            raise ConfigError(f"translation.file: strategy 'precomputed' needs the {cfg.data.source_lang}"
+                              f" train file translated into {lang}, sentence by sentence ({what})")
+        data["precomputed"] = file_fingerprint(str(path))
+        extra["precomputed"] = str(path)
+    elif t.strategy != "lexicon-word":
+        strategy["backend"] = t.mt.backend
+        options = {k: v for k, v in t.mt.model_dump().items() if k != "backend"}
+        for k in ("model", "table"):  # one file or model per language pair: "{root}/mt/{src}-{lang}.tsv"
+            if isinstance(options.get(k), str):
+                options[k] = options[k].format(root=cfg.data.root, src=cfg.data.source_lang, lang=lang)
+        if options.get("table"):
+            options["table"] = str(cfg.resolve_path(options["table"]))
+            data["table"] = file_fingerprint(options["table"])
+        if t.mt.backend == "aligned":
+            options["source"] = dp["files"]["src_train"]
+        if options.get("model") and Path(options["model"]).exists():  # a local MT model directory
+            data["mt_model"] = location_fingerprint(options["model"])
+            locations.append("strategy.backend_options.model")
+        strategy["backend_options"] = options
+    if dictionary:
+        if not Path(dictionary).is_file():
+            what = "a directory" if Path(dictionary).is_dir() else "missing"
+            raise ConfigError(f"translation.dictionary: no {cfg.data.source_lang}-{lang} dictionary at "
+                              f"{dictionary} ({what}; expected a MUSE file, 'source target' per line)")
+        data["dictionary"] = file_fingerprint(dictionary)
+        if t.casing == "target":  # the casing is learnt from the unlabelled target text
+            data["tgt_train"] = file_fingerprint(dp["files"]["tgt_train"])
+    return Node("translate", {"data": dp, "strategy": strategy, "dictionary": dictionary, "shuffle_seed": 0,
+                              **extra},
+                lang=lang, data=data, label=f"translate[{lang}]", locations=tuple(locations))
+
+
+def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool = False) -> dict[str, Any]:
+    """Only the training settings the stage reads: a distillation lr change keeps every teacher cached,
+    and an adversarial lr change keeps every student's config (though not its inputs) the same."""
+    t = cfg.train
+    common = {"epochs": epochs or t.epochs, "batch_size": t.batch_size, "warmup": t.warmup,
+              "warmup_start": t.warmup_start, "weight_decay": t.weight_decay,
+              "no_decay_bias_norm": t.no_decay_bias_norm, "grad_clip": t.grad_clip,
+              "selection_metric": t.selection_metric, "epoch_eval": list(t.epoch_eval),
+              "viterbi_inside_start": t.viterbi_inside_start, "precision": cfg.precision}
+    # speed options change floats and the dropout draw, so they are keyed; absent when off, so every
+    # node stored before they existed keeps its key
+    common.update({k: True for k in ("packing", "compile") if getattr(t, k)})
+    if distill:
+        return {**common, "lr_distill": t.lr_distill, "kd_loss": t.kd_loss}
+    return {**common, "lr_ner": t.lr_ner, "lr_generator": t.lr_generator,
+            "lr_discriminator": t.lr_discriminator, "adversarial_batches": t.adversarial_batches,
+            "adversarial_reduction": t.adversarial_reduction,
+            "discriminator_weight_decay": t.discriminator_weight_decay}
+
+
+def discriminator_spec(cfg: ExperimentConfig, name: str, default_data: list[str] | None = None
+                       ) -> dict[str, Any]:
+    """The component's defaults (registry) overlaid with the experiment's `discriminators.<name>`."""
+    spec = dict(DISCRIMINATORS.get(name))
+    user = cfg.discriminators[name]
+    if "hidden" in user.model_fields_set:
+        spec["hidden"] = user.hidden
+    if user.lr is not None:
+        spec["lr"] = user.lr
+    if user.data:
+        spec["data"] = [d.strip() for d in user.data.split(",") if d.strip()]
+    elif default_data is not None and spec.get("data") is None:
+        spec["data"] = default_data
+    if not spec.get("data"):
+        raise ConfigError(f"discriminators.{name}.data: no dataset given and the component has no default")
+    return spec
+
+
+def source_node(cfg: ExperimentConfig, lang: str, seed: int, discriminators: list[str],
+                language_data: list[str]) -> Node:
+    dp = data_params(cfg, lang)
+    specs = {n: discriminator_spec(cfg, n, language_data if n == "language" else None)
+             for n in discriminators}
+    needs_translation = any(d not in ("D_S", "D_T_u", POOLED) for s in specs.values() for d in s["data"])
+    inputs = {"encoder": encoder_node(cfg)}
+    if needs_translation:
+        inputs["translate"] = translate_node(cfg, lang)
+    params = {"data": dp, "encoder": encoder_params(cfg), "train": train_params(cfg),
+              "discriminators": specs, "ner_data": ["D_S"]}
+    locations, data = _reads_data(cfg, dp)
+    if any(POOLED in s["data"] for s in specs.values()):
+        params["pool"] = {t: data_params(cfg, t)["files"]["tgt_train"] for t in cfg.data.target_langs}
+        data.update({f"pool:{t}": file_fingerprint(path) for t, path in params["pool"].items()})
+        params["pool_langs"] = sorted(params["pool"])
+        locations = (*locations, "pool")
+    label = "source[" + ("+".join(discriminators) or "ft") + "]"
+    return Node("source", params, seed=seed, lang=lang, inputs=inputs, data=data, label=label,
+                locations=locations)
+
+
+def teacher_node(cfg: ExperimentConfig, name: str, source: Node) -> Node:
+    """Θentity/Θcontext/Θorder from its component (data mix + masked discriminator if Θsrc has one)."""
+    spec = TEACHERS.get(name)
+    lang = source.lang
+    assert lang is not None and source.seed is not None
+    discs = {}
+    disc = spec.get("discriminator")
+    if disc and disc in cfg.discriminators and "language" in source.params["discriminators"]:
+        discs[disc] = discriminator_spec(cfg, disc)
+    epochs = cfg.teachers[name].epochs or cfg.train.teacher_epochs
+    params = {"data": source.params["data"], "encoder": source.params["encoder"],
+              "train": train_params(cfg, epochs), "teacher": name, "ner_data": spec["data"],
+              "discriminators": discs}
+    locations, data = _reads_data(cfg, params["data"])
+    return Node("teacher", params, seed=source.seed, lang=lang,
+                inputs={"encoder": encoder_node(cfg), "translate": translate_node(cfg, lang), "source": source},  # noqa: E501
+                label=f"teacher[{name}]", data=data, locations=locations)
+
+
+def pseudo_node(cfg: ExperimentConfig, models: Mapping[str, Node], combine: str,
+                weights: Mapping[str, float] | None, discriminator_from: str | None) -> Node:
+    first = next(iter(models.values()))
+    params = {"data": first.params["data"], "encoder": first.params["encoder"], "combine": combine,
+              "weights": dict(weights or {}),
+              "confidence": cfg.pseudo_label.confidence if combine == "best-of-seeds" else None,
+              "discriminator_from": f"model:{discriminator_from}" if discriminator_from else None,
+              "precision": cfg.precision}
+    inputs = {"encoder": encoder_node(cfg), **{f"model:{k}": n for k, n in models.items()}}
+    locations, data = _reads_data(cfg, params["data"])
+    return Node("pseudo_label", params, lang=first.lang, inputs=inputs, label=f"pseudo_label[{combine}]",
+                data=data, locations=locations)
+
+
+def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
+    SELECTORS.get(cfg.selection.strategy)
+    ratio = cfg.selection.ratio if cfg.selection.strategy != "all" else 1.0
+    return Node("select", {"strategy": cfg.selection.strategy, "ratio": ratio}, lang=pseudo.lang,
+                inputs={"pseudo": pseudo}, label=f"select[{cfg.selection.strategy}]")
+
+
+def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int) -> Node:
+    params = {"data": pseudo.params["data"], "encoder": pseudo.params["encoder"],
+              "train": train_params(cfg, cfg.train.distill_epochs, distill=True)}
+    locations, data = _reads_data(cfg, params["data"])
+    return Node("distill", params, seed=seed, lang=pseudo.lang,
+                inputs={"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}, label="distill",
+                data=data, locations=locations)
+
+
+def evaluate_node(cfg: ExperimentConfig, models: list[Node]) -> Node:
+    first = models[0]
+    inputs = {"encoder": encoder_node(cfg), **{f"model:{i}": m for i, m in enumerate(models)}}
+    params = {"data": first.params["data"], "encoder": first.params["encoder"],
+              "viterbi_inside_start": cfg.train.viterbi_inside_start, "precision": cfg.precision}
+    locations, data = _reads_data(cfg, params["data"])
+    return Node("evaluate", params, seed=first.seed, lang=first.lang, inputs=inputs, label="evaluate",
+                data=data, locations=locations)
+
+
+def check_components(cfg: ExperimentConfig) -> None:
+    """Every name the experiment uses must be registered; fails before any graph is built."""
+    from ..errors import UnknownComponentError
+    from ..plugins import ENCODERS, METHODS, TRANSLATORS
+
+    uses = [("method", METHODS, cfg.method), ("encoder.name", ENCODERS, cfg.encoder.name),
+            ("selection.strategy", SELECTORS, cfg.selection.strategy)]
+    if cfg.translation.strategy != "none":
+        uses.append(("translation.strategy", TRANSLATORS, cfg.translation.strategy))
+    uses += [(f"discriminators.{n}", DISCRIMINATORS, n) for n in cfg.discriminators]
+    uses += [(f"teachers.{n}", TEACHERS, n) for n in cfg.teachers]
+    for where, registry, name in uses:
+        try:
+            registry.get(name)
+        except UnknownComponentError as exc:
+            raise UnknownComponentError(f"{where}: {exc}") from None
+
+
+def check_graph(cfg: ExperimentConfig, targets: list[Node]) -> None:
+    """What the experiment configures must be what its graph trains: a teacher weight or a
+    discriminator that the method never builds would otherwise be silently ignored, and a table
+    labelled 'with Θentity' would describe a model that never had one."""
+    from ..engine.graph import topological
+
+    nodes = topological(targets)
+    built = {n.params["teacher"] for n in nodes if n.stage == "teacher"}
+    if any(n.stage == "source" for n in nodes):
+        built.add("source")
+    weights = cfg.teacher_weights()
+    for name in weights:
+        if name not in built:
+            raise ConfigError(
+                f"teachers.{name}.weight: {cfg.teachers[name].weight:g}, but method {cfg.method!r} "
+                f"builds no {name!r} teacher (it builds: {', '.join(sorted(built)) or 'none'}); "
+                f"set the weight to 0 or remove the entry")
+    used = {d for n in nodes for d in n.params.get("discriminators", {})}
+    source_discs = {d for n in nodes if n.stage == "source" for d in n.params["discriminators"]}
+    for name in sorted(used):
+        init = DISCRIMINATORS.get(name).get("init_from")
+        if init in source_discs and cfg.discriminators[name].hidden != cfg.discriminators[init].hidden:
+            raise ConfigError(
+                f"discriminators.{name}.hidden: {cfg.discriminators[name].hidden}, but it starts from "
+                f"Θsrc's {init} discriminator (discriminators.{init}.hidden: "
+                f"{cfg.discriminators[init].hidden}); give both the same size")
+    unused, explained = sorted(set(cfg.discriminators) - used), []
+    for name in unused:
+        owner = [t for t in TEACHERS.names() if TEACHERS.get(t).get("discriminator") == name]
+        init = DISCRIMINATORS.get(name).get("init_from")
+        ablated = any(t in cfg.teachers and t not in built for t in owner)  # weight 0
+        orphan = init and init not in source_discs and any(t in built for t in owner)
+        if ablated or orphan:
+            explained.append(name)  # its teacher was ablated, or Θsrc lacks the discriminator it starts from
+    if explained:
+        log.debug("discriminators %s not trained: their teacher is not built or Θsrc has no %s",
+                 ", ".join(explained), "language discriminator")
+    unused = [d for d in unused if d not in explained]
+    if unused:
+        raise ConfigError(
+            f"discriminators: {', '.join(unused)} configured, but method {cfg.method!r} never trains "
+            f"{'it' if len(unused) == 1 else 'them'} in this graph; remove the entry (`name: null`)")
+
+
+def unread_settings(cfg: ExperimentConfig, nodes: list[Node]) -> tuple[str, ...]:
+    """Dotted prefixes of the settings that this graph never reads, so that the params logged to
+    MLflow are the ones that made the result (an mBERT-ft run has no translation strategy, a tiny
+    encoder no hub path)."""
+    stages = {n.stage for n in nodes}
+    discs = {d for n in nodes for d in n.params.get("discriminators", {})}
+    weights = {k for n in nodes if n.stage == "pseudo_label" for k in n.params["weights"]}
+    combines = {n.params["combine"] for n in nodes if n.stage == "pseudo_label"}
+    out = ["search", "variants", "execution",  # how and where, never what: no result depends on them
+           "label", "variant",  # names, not settings: the run's `variant` tag holds its row name
+           "encoder.path" if cfg.encoder.name == "tiny" else "encoder.tiny"]
+    if "translate" not in stages:
+        out.append("translation")
+    elif cfg.translation.strategy == "lexicon-word":
+        out.append("translation.mt")
+    else:
+        out.append("translation.dictionary")
+    if "pseudo_label" not in stages:
+        out.append("pseudo_label")
+    elif "best-of-seeds" not in combines:
+        out.append("pseudo_label.confidence")
+    if len({n.seed for n in nodes if n.stage == "source"}) <= 1:
+        out.append("pseudo_label.ensemble_size")  # only an ensemble of seeds reads it
+    if "select" not in stages:
+        out.append("selection")
+    if not weights & set(cfg.teachers):
+        out.append("teachers")
+    if "distill" not in stages:
+        out += ["train.distill_epochs", "train.lr_distill", "train.kd_loss"]
+    if "teacher" not in stages:
+        out.append("train.teacher_epochs")
+    if not discs:
+        out += ["discriminators", "train.lr_generator", "train.lr_discriminator", "train.adversarial_batches",
+                "train.adversarial_reduction", "train.discriminator_weight_decay"]
+    return tuple(dict.fromkeys(out))
+
+
+def read_params(flat: Mapping[str, Any], unread: tuple[str, ...]) -> dict[str, Any]:
+    """`flat` (dotted keys) without the settings under any `unread` prefix."""
+    return {k: v for k, v in flat.items() if not any(k == p or k.startswith(p + ".") for p in unread)}
