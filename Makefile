@@ -44,8 +44,12 @@ proxy: install
 	$(BIN)/xner analyze experiments/ablations/proxy/advpicker-table6.yaml --set 'data.target_langs=$(PROXY_LANGS)' \
 		$(PROXY_SET)
 
+# style, the dependency rule between core/'s folders (pyproject [tool.importlinter]), and every import
+# of core/ and registry/ resolved by a static checker
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/basedpyright
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from xner.core import runner
 from xner.core.config.loader import load_experiment
-from xner.core.data.demo import write_demo_corpus
-from xner.core.runner import experiment as runner
+from xner.core.demo.write import write_demo_corpus
 
 ROOT = Path(__file__).resolve().parents[1] / "experiments"
 DEMO = ROOT / "demo" / "transadv.yaml"

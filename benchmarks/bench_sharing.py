@@ -12,17 +12,17 @@ import os
 import sys
 from pathlib import Path
 
+from xner.core import runner
 from xner.core.commands.run import TRAINING, naive_training
 from xner.core.config.loader import load_experiment
 from xner.core.engine.graph import topological
-from xner.core.runner import experiment as runner
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1] / "experiments" / "ablations"
 
 
 def run() -> list[str]:
-    from xner.core.data.demo import write_demo_corpus
+    from xner.core.demo.write import write_demo_corpus
 
     demo = Path(os.environ.setdefault("XNER_DEMO_DATA", "/tmp/xner-bench-demo/data"))
     if not (demo / "mt").exists():

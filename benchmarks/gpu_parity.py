@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from xner.core.data.demo import write_demo_corpus
+from xner.core import runner
+from xner.core.demo.write import write_demo_corpus
 from xner.core.engine.graph import topological
-from xner.core.runner import experiment as runner
 
 # (name, precision, extra --set): fp32, bf16 where the GPU has it, and bf16 with packed sequences
 RUNS = (("fp32", "fp32", ()), ("auto", "auto", ()), ("auto+packing", "auto", ("train.packing=true",)))

@@ -43,3 +43,19 @@ class Terminated(KeyboardInterrupt):
 def raise_terminated(_signum: int, _frame: object) -> None:
     """The SIGTERM handler of xner's commands and search workers."""
     raise Terminated()
+
+
+class MissingDataFileError(XnerError, FileNotFoundError):
+    """The data file does not exist; `filename` keeps the path and the message lists its folder."""
+
+    def __init__(self, path: Path) -> None:
+        hint = ""
+        if path.parent.is_dir():
+            names = sorted(p.name for p in path.parent.iterdir())[:10]
+            hint = f"; {path.parent} holds: {', '.join(names) or 'nothing'}"
+        elif str(path.parent) not in ("", "."):
+            hint = f"; the folder {path.parent} does not exist either"
+        super().__init__(2, f"{path}: no such data file{hint}", str(path))
+
+    def __str__(self) -> str:
+        return str(self.strerror)

@@ -1,15 +1,20 @@
-"""Named components, one `Registry` per family (fairseq/AllenNLP habit, without `from_params` magic).
+"""Named components, one `Registry` per family (fairseq/AllenNLP habit, without `from_params` magic),
+and `load_plugins`, the one function that loads them.
 
 A component registers itself with `@FAMILY.register("name")`; an experiment selects it by that name.
+Every family dispatches through its registry: the engine looks a name up, it never tests for one.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from typing import Any, ClassVar, Generic, TypeVar
 
-from .errors import UnknownComponentError
+from .errors import ConfigError, UnknownComponentError
 
 T = TypeVar("T")
 
@@ -91,3 +96,38 @@ DISCRIMINATORS: Registry[Any] = Registry("discriminators")
 TEACHERS: Registry[Any] = Registry("teachers")
 SELECTORS: Registry[Any] = Registry("selectors")
 METHODS: Registry[Any] = Registry("methods")
+EXECUTORS: Registry[Any] = Registry("executors")  # who runs a plan's missing nodes (runner/executors/)
+SEARCH_POOLS: Registry[Any] = Registry("search-pools")  # how one search's workers run, per executor
+TABLE_FORMATS: Registry[Any] = Registry("table-formats")  # `xner compare --format`
+DISCRIMINATOR_KINDS: Registry[Any] = Registry("discriminator-kinds")  # module, loss and sides per kind
+
+PLUGINS_ENV = "XNER_PLUGINS"  # comma-separated modules that register components of their own
+PLUGINS_GROUP = "xner.plugins"  # entry-point group an installed package declares its modules under
+_loaded: list[str] = []
+
+
+def load_plugins(modules: Sequence[str] = ()) -> list[str]:
+    """Register every component: the ones xner ships (`xner.registry`), then each plug-in module named
+    in `modules`, in $XNER_PLUGINS, or under the `xner.plugins` entry-point group of an installed
+    package (AllenNLP's `import_plugins`). The entry points (the CLI, MLproject, a Ray task, a search
+    worker) call it; nothing else in `core` imports `registry`. Idempotent; returns the plug-in
+    modules loaded so far, which an executor hands to its workers."""
+    from .. import registry  # noqa: F401  (every shipped component registers itself on import)
+
+    wanted = [*modules, *(m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",") if m.strip())]
+    wanted += [ep.value for ep in entry_points(group=PLUGINS_GROUP)]
+    for name in wanted:
+        if name in _loaded:
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ConfigError(f"plug-in module {name!r} cannot be imported ({exc}); plug-ins come from "
+                              f"${PLUGINS_ENV} and the {PLUGINS_GROUP!r} entry points") from exc
+        _loaded.append(name)
+    return list(_loaded)
+
+
+def loaded() -> list[str]:
+    """The plug-in modules `load_plugins` imported in this process (for a worker to import too)."""
+    return list(_loaded)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xner.core.data.demo import write_demo_corpus
+from xner.core.demo.write import write_demo_corpus
 
 DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
 TINY = ["seeds=[1]", "data.target_langs=[es]", "train.epochs=1", "train.teacher_epochs=1",

@@ -15,8 +15,8 @@ from xner.core.cli import main
 from xner.core.commands import run as ablate
 from xner.core.commands.analyze import analyze
 from xner.core.data.corpus import Corpus, Sentence
-from xner.core.data.demo import write_demo_corpus
 from xner.core.data.readers import write_conll
+from xner.core.demo.write import write_demo_corpus
 from xner.core.reporting import diagnostics
 from xner.core.train.pseudo import selection_size
 
@@ -67,8 +67,8 @@ def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     assert list(on_dev["labels"][:3]) == ["1", "2", "best-of-seeds (mean-max-logit)"]
     students = on_dev[on_dev["labels"].str.startswith("student")]
     assert len(students) == 2  # both seeds' students learnt from the one ensemble's labels
+    from xner.core import runner
     from xner.core.config.loader import load_experiment
-    from xner.core.runner import experiment as runner
     exp = runner.build(advpicker_run, [], list(load_experiment(advpicker_run).variants), include_base=True)
     dev = {t.seed: exp.store.manifest("evaluate", t.node.key)["result"]["dev_f1"]
            for t in exp.targets if t.variant in (None, "base") and t.node.stage == "evaluate"}

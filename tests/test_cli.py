@@ -99,8 +99,8 @@ def test_compare_names_the_uri_when_the_experiment_is_unknown(tmp_path, caplog) 
 def test_plan_all_variants_lists_the_union_of_every_variants_nodes_once(tmp_path, capsys) -> None:
     from demo_experiment import TINY, tiny_experiment
 
+    from xner.core import runner
     from xner.core.engine.graph import topological
-    from xner.core.runner import experiment as runner
 
     exp = tiny_experiment(tmp_path, variants="  w/o Θorder: {teachers.order.weight: 0}\n")
     sets = [x for s in TINY for x in ("--set", s)]

@@ -17,7 +17,9 @@ import pytest
 from seqeval.metrics import f1_score
 
 from xner.core.data.corpus import Sentence, entity_spans
-from xner.core.data.demo import (
+from xner.core.data.labels import CONLL_TYPES, is_valid_sequence
+from xner.core.data.readers import read_conll
+from xner.core.demo.corpus import (
     DEFAULT_SIZES,
     DEMO_LANGS,
     SPLITS,
@@ -28,8 +30,6 @@ from xner.core.data.demo import (
     write_demo_corpus,
     write_demo_dictionary,
 )
-from xner.core.data.labels import CONLL_TYPES, is_valid_sequence
-from xner.core.data.readers import read_conll
 from xner.core.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from demo_experiment import TINY, tiny_experiment
 
+from xner.core import runner
 from xner.core.engine.graph import topological
 from xner.core.engine.store import MANIFEST
-from xner.core.runner import experiment as runner
 
 pytestmark = pytest.mark.slow
 STAGES = ("encoder", "translate", "source", "teacher", "pseudo_label", "select", "distill", "evaluate")

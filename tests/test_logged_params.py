@@ -8,9 +8,9 @@ from pathlib import Path
 
 from demo_experiment import tiny_experiment
 
+from xner.core import runner
 from xner.core.config.loader import flatten
 from xner.core.engine.graph import topological
-from xner.core.runner import experiment as runner
 from xner.core.stages.builders import read_params, unread_settings
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from xner.core.data.demo import write_demo_corpus
+from xner.core import runner
+from xner.core.demo.write import write_demo_corpus
 from xner.core.engine.graph import topological
 from xner.core.errors import ConfigError, UnknownComponentError
-from xner.core.runner import experiment as runner
 from xner.core.stages.services import Services
 from xner.core.stages.training import pooled_targets
 

@@ -12,8 +12,8 @@ import torch
 from demo_experiment import TINY, tiny_experiment
 from safetensors.torch import load_file
 
+from xner.core import runner
 from xner.core.engine.graph import topological
-from xner.core.runner import experiment as runner
 
 
 def _run(exp_file: Path, extra: list[str]) -> tuple[dict, dict[str, dict[str, torch.Tensor]], dict]:

@@ -14,10 +14,10 @@ import pytest
 import torch
 from demo_experiment import tiny_experiment
 
+from xner.core import runner
 from xner.core.cli import main
 from xner.core.engine.graph import topological
 from xner.core.errors import ConfigError, DataFormatError, UnknownComponentError
-from xner.core.runner import experiment as runner
 from xner.core.stages.builders import encoder_node, source_node
 from xner.core.translate.lexicon import Lexicon
 

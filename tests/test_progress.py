@@ -118,18 +118,19 @@ def test_each_epoch_reaches_the_live_view_through_the_partial_node_and_is_never_
         tmp_path, monkeypatch):
     from demo_experiment import TINY, tiny_experiment
 
+    from xner.core import runner
     from xner.core.engine.store import PROGRESS
-    from xner.core.runner import experiment as runner
+    from xner.core.runner.executors import local
 
     seen: list[tuple[str, dict]] = []
-    real = runner.describe
+    real = local.describe
 
     def spy(node, variant, part, host=False):
         if part is not None and "epoch" in part.progress:
             seen.append((node.stage, dict(part.progress)))
         return real(node, variant, part, host)
 
-    monkeypatch.setattr(runner, "describe", spy)
+    monkeypatch.setattr(local, "describe", spy)
     path = tiny_experiment(tmp_path, train=30, evaluation=10)
     sets = [*TINY, "train.epochs=2", "teachers.context.weight=0", "teachers.order.weight=0"]
     runner.run(runner.build(path, sets))

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from demo_experiment import TINY, tiny_experiment
 
+from xner.core import runner
 from xner.core.config.schema import ExecutionConfig
 from xner.core.runner.executors.ray import task_options
-from xner.core.runner import experiment as runner
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

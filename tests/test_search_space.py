@@ -16,11 +16,11 @@ from demo_experiment import TINY, tiny_experiment
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xner.core import runner
 from xner.core.config.loader import load_experiment
 from xner.core.engine.graph import topological
 from xner.core.engine.locks import process_start
 from xner.core.errors import ConfigError, Pruned
-from xner.core.runner import experiment as runner
 from xner.core.search.runs import redact, write_best
 from xner.core.search.space import Reporter, check_space, dead_reason, simplex
 
@@ -192,7 +192,7 @@ def test_every_shipped_space_passes_its_checks(name: str, tmp_path: Path, monkey
     """What the README's search commands search is valid: on the real data for papers/ and proxy/
     (skipped without ../shared), on a generated demo corpus for demo/."""
     import xner.registry  # noqa: F401
-    from xner.core.data.demo import write_demo_corpus
+    from xner.core.demo.write import write_demo_corpus
 
     path = ROOT / "experiments" / name
     if name.startswith("demo/"):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from demo_experiment import TINY, tiny_experiment
 
+from xner.core import runner
 from xner.core.cli import main
 from xner.core.engine.graph import topological
-from xner.core.runner import experiment as runner
 
 SETS = [*TINY, "teachers.context.weight=0", "teachers.order.weight=0"]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from xner.core import runner
 from xner.core.data.corpus import Corpus
-from xner.core.data.demo import write_demo_corpus
 from xner.core.data.readers import read_conll
+from xner.core.demo.write import write_demo_corpus
 from xner.core.engine.graph import execute, topological
 from xner.core.errors import ConfigError, DataFormatError
-from xner.core.runner import experiment as runner
 from xner.core.stages import STAGES
 from xner.core.stages.services import Services, subsample, subsample_indices
 from xner.core.translate import code_switch, make_strategy

@@ -90,9 +90,9 @@ def test_the_target_text_is_part_of_the_dataset_cache_key(muse: Path, tmp_path: 
 
 
 def test_the_translate_node_reads_the_target_text_only_for_target_casing(tmp_path: Path) -> None:
-    from xner.core.data.demo import write_demo_corpus
+    from xner.core import runner
+    from xner.core.demo.write import write_demo_corpus
     from xner.core.engine.graph import topological
-    from xner.core.runner import experiment as runner
 
     small = {"train": 40, "dev": 10, "test": 10}
     write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es")})

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from xner.core import runner
 from xner.core.config.loader import load_experiment
 from xner.core.data.corpus import Corpus
-from xner.core.data.demo import write_demo_corpus
-from xner.core.data.demo_mt import mt_table
+from xner.core.demo.mt import mt_table
+from xner.core.demo.write import write_demo_corpus
 from xner.core.engine.graph import execute, topological
 from xner.core.errors import DataFormatError
-from xner.core.runner import experiment as runner
 from xner.core.stages import STAGES
 from xner.core.stages.services import Services
 from xner.core.translate.backends import AlignedTranslator, build_translator

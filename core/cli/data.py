@@ -33,7 +33,7 @@ def _cmd_data_translate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_data_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     """The `data` command group, added to the main parser's subcommands."""
     data = sub.add_parser("data", help="inspect and prepare corpora")
     data_sub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND", required=True)

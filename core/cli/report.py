@@ -1,4 +1,4 @@
-"""`xner report`: the one-page HTML of an ablation (core/reporting/html.py), from MLflow alone."""
+"""`xner compare | report | analyze`: tables, the one-page HTML and the papers' diagnostics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,47 @@ import re
 import sys
 from pathlib import Path
 
+from ..plugins import TABLE_FORMATS
+
 log = logging.getLogger(__name__)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from ..reporting.compare import compare, render
+    from ..tracking.tracker import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(args.tracking_uri)
+    runs = [r for chunk in args.runs for r in chunk.split(",") if r]
+    table = compare(uri, args.name_or_id, runs, metric=args.metric)
+    text = render(table, args.format)
+    if args.output:
+        Path(args.output).write_text(text)
+        log.info("wrote %s", args.output)
+    else:
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from ..commands.analyze import analyze, log_analysis
+
+    result = analyze(args.experiment, args.set, device=args.device, probe_sentences=args.probe_sentences,
+                     probe=not args.no_probe)
+    if not result.tables:
+        log.error("nothing to analyse: run the experiment first (xner ablate %s)", args.experiment)
+        return 1
+    text = result.markdown()
+    sys.stdout.write(text)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    if not args.no_track:
+        from ..config.loader import load_experiment
+
+        cfg = load_experiment(args.experiment, args.set)
+        run_id = log_analysis(result, args.experiment, args.tracking_uri, cfg.tracking.experiment or cfg.name)
+        log.info("diagnostics logged as MLflow run %s", run_id)
+    return 0
+
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -22,7 +62,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_report_command(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     rep = sub.add_parser("report",
                          help="one self-contained HTML page: table, figures, config diff, run links")
     rep.add_argument("name_or_id", metavar="NAME_OR_RUN_ID",
@@ -31,3 +71,25 @@ def add_report_command(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--output", default=None, help="default: report-NAME_OR_RUN_ID.html here")
     rep.add_argument("--tracking-uri", default=None)
     rep.set_defaults(func=_cmd_report)
+
+    cmp_ = sub.add_parser("compare", help="rebuild an ablation table from MLflow alone")
+    cmp_.add_argument("name_or_id", nargs="?", metavar="NAME_OR_RUN_ID",
+                      help="parent run id, parent run name or MLflow experiment name (newest run)")
+    cmp_.add_argument("--runs", action="append", default=[], help="run ids (comma-separated, repeatable)")
+    cmp_.add_argument("--metric", default="test_f1", help="e.g. test_f1, dev_f1, test_strict_f1")
+    cmp_.add_argument("--format", choices=TABLE_FORMATS.names(), default="md")
+    cmp_.add_argument("--output", default=None, help="write to this file instead of stdout")
+    cmp_.add_argument("--tracking-uri", default=None)
+    cmp_.set_defaults(func=_cmd_compare)
+
+    an = sub.add_parser("analyze", help="the papers' diagnostics (probe, pseudo-label F1, test splits)")
+    an.add_argument("experiment", metavar="EXPERIMENT")
+    an.add_argument("--set", action="append", default=[], metavar="A.B=C")
+    an.add_argument("--device", default="auto")
+    an.add_argument("--probe-sentences", type=int, default=1000,
+                    help="sentences per split for the language probe (Table 3)")
+    an.add_argument("--no-probe", action="store_true", help="skip the language probe")
+    an.add_argument("--output", default=None, help="also write the markdown here")
+    an.add_argument("--tracking-uri", default=None)
+    an.add_argument("--no-track", action="store_true")
+    an.set_defaults(func=_cmd_analyze)

@@ -53,7 +53,7 @@ def _cmd_store_gc(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_store_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction) -> None:
     """The `store` command group, added to the main parser's subcommands."""
     st = sub.add_parser("store", help="check the node store")
     st_sub = st.add_subparsers(dest="store_command", metavar="STORE_COMMAND", required=True)

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import runner
 from ..config.loader import load_experiment
 from ..engine.graph import Node, topological
 from ..reporting import diagnostics as dx
 from ..reporting.dev_errors import error_kinds, read_dev_predictions
 from ..reporting.dev_labels import dev_label_rows
-from ..runner import experiment as runner
 from ..stages.services import Services
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,6 @@ def _mean_std(frame: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataF
 
 def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "auto",
             probe_sentences: int = 1000, probe: bool = True) -> Analysis:
-    import xner.registry  # noqa: F401  (the components the experiment names)
-
     cfg = load_experiment(path, list(overrides))
     exp = runner.build(path, list(overrides), list(cfg.variants), include_base=True, device=device)
     store = exp.store

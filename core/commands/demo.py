@@ -4,6 +4,7 @@ per-language F1, the ablation table and the command that opens the MLflow UI."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -12,12 +13,21 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments/ablations/demo/transadv-table3.yaml"
+
+def shipped_experiments() -> Path:
+    """The shipped `experiments/` folder: beside `core/` in a checkout, `xner/experiments` in a wheel."""
+    spec = importlib.util.find_spec("xner.experiments")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("xner.experiments is not installed: reinstall xner")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+EXPERIMENT = shipped_experiments() / "ablations/demo/transadv-table3.yaml"
 
 
 def run_demo(out_dir: str = "demo-out", seeds: list[int] | None = None, tracking_uri: str | None = None,
              track: bool = True, experiment: str | Path = EXPERIMENT) -> int:
-    from ..data.demo import write_demo_corpus
+    from ..demo.write import write_demo_corpus
     from . import run as ablate
 
     t0 = time.perf_counter()

@@ -22,11 +22,9 @@ log = logging.getLogger(__name__)
 
 def reachable(experiments: Sequence[str | Path], overrides: Sequence[str] = ()) -> set[tuple[str, str]]:
     """(stage, key) of every node the experiments' graphs hold, all variants, both precisions."""
-    import xner.registry  # noqa: F401  (methods and components by name)
-
+    from .. import runner
     from ..config.loader import load_experiment
     from ..engine.graph import topological
-    from ..runner import experiment as runner
 
     keys: set[tuple[str, str]] = set()
     for path in experiments:

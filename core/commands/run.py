@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from .. import runner
 from ..config.loader import load_experiment
 from ..engine.graph import topological
 from ..engine.progress import close_full_log, open_full_log
 from ..errors import Pruned
-from ..runner import experiment as runner
 from ..runner.experiment import METRICS, Experiment, Results, row_name
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import socket
 from collections import Counter
 from pathlib import Path
 
+from .. import runner
 from ..engine.graph import topological
 from ..errors import XnerError
-from ..runner import experiment as runner
 from ..tracking.journal import JOURNAL, Journal, check_tracking
 
 log = logging.getLogger(__name__)

@@ -289,7 +289,7 @@ class StageResources(Section):
 class ExecutionConfig(Section):
     """Where the graph runs; none of it is in a node key (threads move CPU results in the last bits)."""
 
-    executor: Literal["local", "ray"] = Field("local", description="local: here; ray: a task per node")
+    executor: str = Field("local", description="a registered executor: local (here), ray (a task per node)")
     ray_address: str | None = Field(None, description="None: start a local Ray cluster (the whole "
                                     "machine); 'auto' or ray://host:10001: join one")
     max_retries: int = Field(2, ge=0, description="Ray: re-runs of a task whose worker died")

@@ -15,24 +15,13 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from ..engine.hashing import file_sha256
 from . import readers
 from .corpus import Corpus
 
 logger = logging.getLogger(__name__)
 
 TOKENIZED_CACHE_VERSION = "1"  # bump when the alignment output format changes
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while block := f.read(1 << 20):
-                h.update(block)
-    except FileNotFoundError:
-        raise readers.MissingDataFileError(Path(path)) from None
-    return h.hexdigest()
 
 
 def _digest(parts: dict[str, Any]) -> str:

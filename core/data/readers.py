@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import ConfigError, DataFormatError, XnerError
+from ..errors import ConfigError, DataFormatError, MissingDataFileError
 from .corpus import SCHEMA, Corpus
 
 logger = logging.getLogger(__name__)
@@ -29,22 +29,6 @@ DOCSTART = "-DOCSTART-"
 _TAG = re.compile(r"(?:O|[BI]-\S+)\Z")
 _WS = re.compile(r"[ \t]+")  # ASCII only: str.split() would also split on \x85/\xa0 inside latin-1 tokens
 _LANG_PREFIX = r"^[a-z]{2,3}:"  # WikiAnn's raw `es:Madrid`; needs a non-empty rest after the colon
-
-
-class MissingDataFileError(XnerError, FileNotFoundError):
-    """The data file does not exist; `filename` keeps the path and the message lists its folder."""
-
-    def __init__(self, path: Path) -> None:
-        hint = ""
-        if path.parent.is_dir():
-            names = sorted(p.name for p in path.parent.iterdir())[:10]
-            hint = f"; {path.parent} holds: {', '.join(names) or 'nothing'}"
-        elif str(path.parent) not in ("", "."):
-            hint = f"; the folder {path.parent} does not exist either"
-        super().__init__(2, f"{path}: no such data file{hint}", str(path))
-
-    def __str__(self) -> str:
-        return str(self.strerror)
 
 
 def repair_iob2(tags: Sequence[str]) -> tuple[list[str], int]:

@@ -30,8 +30,8 @@ _COMMON = ("core.data.align", "core.data.batching", "core.data.corpus", "core.da
            "core.data.cache", "core.data.labels", "core.models.encoder", "core.models.ner_model",
            "core.stages.services")
 _TRAIN = (*_COMMON, "core.models.discriminators", "core.models.viterbi", "core.train.loop",
-          "core.train.optim", "core.train.steps", "core.train.predict", "core.data.metrics",
-          "core.models.checkpoint", "core.stages.training")
+          "core.train.optim", "core.train.steps", "core.train.kinds", "core.train.predict",
+          "core.data.metrics", "core.models.checkpoint", "core.stages.training")
 STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "encoder": ("core.stages.inputs", "core.models.encoder", "registry.encoders"),
     "translate": ("core.stages.inputs", "core.data.readers", "core.data.corpus", "core.translate.datasets",
@@ -42,7 +42,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "source": _TRAIN,
     "teacher": _TRAIN,
     "pseudo_label": (*_TRAIN, "core.train.pseudo", "core.stages.labelling"),
-    "select": ("core.train.pseudo", "core.stages.labelling"),
+    "select": ("core.train.pseudo", "core.stages.labelling", "registry.selectors"),
     "distill": (*_TRAIN, "core.stages.labelling"),
     "evaluate": (*_TRAIN, "core.stages.labelling"),
 }

@@ -20,9 +20,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..data.cache import file_sha256
 from ..errors import Pruned
 from .fingerprint import code_version
+from .hashing import file_sha256
 from .locks import claim
 from .store import Store, content_digest
 
@@ -45,7 +45,7 @@ def file_fingerprint(path: str | Path) -> str:
     try:
         st = p.stat()
     except FileNotFoundError:
-        return file_sha256(p)[:16]  # raises the readers' MissingDataFileError, naming the path
+        return file_sha256(p)[:16]  # raises errors.MissingDataFileError, naming the path
     memo = (str(p.resolve()), st.st_size, st.st_mtime_ns)
     if memo not in _FINGERPRINTS:
         _FINGERPRINTS[memo] = file_sha256(p)[:16]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..data.cache import file_sha256
+from .hashing import file_sha256
 from .locks import dead_owner, owner, process_alive
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import XnerError
+from ..plugins import TABLE_FORMATS
 from ..tracking.tracker import LEVEL, PARENT, ROOT
 from .tables import AblationTable, ablation_table
 
@@ -144,5 +145,5 @@ def incomplete(parent: Any, frame: pd.DataFrame) -> list[str]:
 
 
 def render(table: AblationTable, fmt: str) -> str:
-    return {"md": table.to_markdown, "csv": table.to_csv, "html": table.to_html,
-            "latex": table.to_latex}[fmt]()
+    """The table in a registered format (`plugins.TABLE_FORMATS`: md, csv, html, latex, plug-ins)."""
+    return TABLE_FORMATS.get(fmt)(table)

@@ -8,10 +8,21 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .tables import AblationTable
+    import pandas as pd
+
+
+class AblationTable(Protocol):
+    """What the figure reads of `tables.AblationTable` (which draws it: no import back)."""
+
+    cells: pd.DataFrame
+    variants: list[str]
+    langs: list[str]
+
+    @property
+    def columns(self) -> list[str]: ...
 
 FORMATS = ("png", "pdf", "svg")
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..plugins import TABLE_FORMATS
+
 log = logging.getLogger(__name__)
 
 AVG = "Avg"
@@ -330,3 +332,10 @@ class AblationTable:
             out[f"ablation.{fmt}"] = self.plot(d / f"ablation.{fmt}")
         log.debug("ablation table (%s) written to %s", self.metric, d)
         return out
+
+
+# `xner compare --format NAME` renders through this family; a plug-in adds a format with one function.
+TABLE_FORMATS.register("md", "Markdown: what a README or an issue shows.")(AblationTable.to_markdown)
+TABLE_FORMATS.register("csv", "CSV: mean, std and seeds per cell, for a spreadsheet.")(AblationTable.to_csv)
+TABLE_FORMATS.register("html", "HTML: a styled table for a page.")(AblationTable.to_html)
+TABLE_FORMATS.register("latex", "LaTeX: a booktabs table for a paper.")(AblationTable.to_latex)

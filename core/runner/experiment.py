@@ -1,7 +1,7 @@
-"""Run an experiment: every (variant x target language x seed) graph, sharing nodes, then a summary.
+"""An experiment: every (variant x target language x seed) graph, sharing nodes, and what comes back.
 
-`plan` only reports what would run; `run` executes what is missing (so it is also `resume`) and prints
-target dev/test F1 mean ± std per language.
+`build` validates and builds the graphs, `plan` reports what is cached; `Collector` gathers the
+outcomes an executor (`executors/`) hands back, in whatever order they finish.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import logging
 import math
 import statistics
 import time
-import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,15 +19,11 @@ from typing import Any, Protocol
 
 import torch
 
-import xner.registry  # noqa: F401  (registers every component a config can name)
-
 from ..config.loader import ExperimentConfig, load_experiment
-from ..engine.graph import Node, Plan, RunSummary, StageFailed, execute, make_plan, topological
-from ..engine.progress import GridProgress, LiveView, describe, logging_above_bars
+from ..engine.graph import Node, Plan, RunSummary, make_plan
 from ..engine.store import Store
 from ..errors import ConfigError
-from ..models.device import enable_tf32
-from ..plugins import METHODS
+from ..plugins import METHODS, load_plugins
 from ..stages.builders import check_components, check_graph
 from .preflight import check_inputs, resolve
 
@@ -63,6 +59,7 @@ def build(path: str | Path, overrides: list[str] | None = None, variants: list[s
     seconds and leaves nothing behind. Precision is resolved for the device here, because node keys
     hold the precision the run really uses; `precision` (a replay of a recorded run) imposes the
     precision that run resolved, whatever this machine has."""
+    load_plugins()  # the Python API's front door: every component a config can name
     load_experiment(path, overrides or [])  # the base config's errors first, even under --variant
     names = ([""] if include_base else []) + list(variants if variants is not None else [])
     configs, dev = {}, torch.device("cpu")
@@ -131,7 +128,9 @@ class Hooks(Protocol):
     def epoch_done(self, exp: Experiment, target: Target, node: Node, epoch: int,
                    metrics: dict[str, float]) -> None: ...
 
-    def live_spec(self, target: Target) -> dict[str, str] | None: ...
+    def worker_epoch_logger(self, target: Target, node: Node) -> Callable[..., None] | None:
+        """A picklable `services.on_epoch` for a worker process that trains `node` for `target`
+        (None: the worker logs no live curves)."""
 
     def target_done(self, exp: Experiment, outcome: Outcome) -> None: ...
 
@@ -183,100 +182,6 @@ def services_for(exp: Experiment, device: torch.device | None = None) -> Any:
 
     cfg0 = next(iter(exp.configs.values()))
     return Services(cache_dir=Path(cfg0.store).parent / "cache", device=device or exp.device)
-
-
-def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, executor: str | None = None,
-        ray_address: str | None = None) -> tuple[RunSummary, Results]:
-    """Run every target's missing nodes on the chosen executor (`--executor`, else the experiment's
-    `execution.executor`): `local`, one (variant, language, seed) at a time in this process, or
-    `ray`, every missing node a Ray task (core/runner/executors/ray.py).
-
-    A failing seed does not stop the others: its row gets NaN metrics (a table shows it as missing,
-    never as 0), its error goes to `hooks`, and every later target that needs the failed node fails
-    at once instead of retraining it. `fail_fast` re-raises the first failure instead.
-    """
-    execution = next(iter(exp.configs.values())).execution
-    collector = Collector(exp, hooks)
-    with logging_above_bars():  # log lines print above the progress bar instead of through it
-        if (executor or execution.executor) == "ray":
-            from .executors.ray import run_ray
-
-            run_ray(exp, collector, fail_fast, ray_address or execution.ray_address, execution)
-        else:
-            run_local(exp, collector, fail_fast)
-    return collector.finish()
-
-
-def run_local(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
-    """Every target in grid order, in this process, on `execution.threads` torch threads."""
-    if exp.device.type == "cuda":
-        enable_tf32()
-    threads, before = next(iter(exp.configs.values())).execution.threads, torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        _local_targets(exp, collector, fail_fast)
-    finally:
-        torch.set_num_threads(before)  # the process's setting again, whatever runs next in it
-
-
-def _local_targets(exp: Experiment, collector: Collector, fail_fast: bool) -> None:
-    from ..stages import STAGES
-
-    store = exp.store
-    services = services_for(exp)
-    failed: dict[str, str] = {}  # node key -> error text
-    prog = GridProgress([r.node for r in plan(exp).rows if not r.cached])
-    view = LiveView(prog.total)
-    hooks = collector.hooks
-    now: dict[str, Any] = {}  # the node being built and the variant it is built for
-
-    def show() -> None:
-        node = now.get("node")
-        running = [describe(node, now["variant"], store.partial(node.stage, node.key))] if node else []
-        prog.update(running)
-        view.show(prog, running)
-
-    def started(node: Node, t: Target) -> None:
-        prog.start(node)
-        now.update(node=node, variant=row_name(exp, t.variant))
-        show()
-
-    def built(node: Node, _manifest: Any, was_cached: bool) -> None:
-        if not was_cached:
-            prog.finish(node)
-            now.pop("node", None)
-            view.advance()
-            show()
-
-    for t in exp.targets:
-        out = Outcome(t)
-        if hooks is not None:  # the seed run exists while its stages train: live curves
-            hooks.target_started(exp, t)
-
-        def on_epoch(node: Node, epoch: int, metrics: dict[str, float], t: Target = t) -> None:
-            show()  # the epoch and dev F1 as the stage recorded them in its partial node
-            if hooks is not None:
-                hooks.epoch_done(exp, t, node, epoch, metrics)
-
-        services.on_epoch = on_epoch
-        broken = next((n for n in topological([t.node]) if n.key in failed), None)
-        if broken is not None:
-            out.error = f"upstream node {broken.name} failed:\n{failed[broken.key]}"
-        else:
-            try:
-                s = execute([t.node], store, STAGES, services, on_done=built,
-                            on_start=lambda n, t=t: started(n, t), reuse_other_code=exp.reuse_other_code)
-                out.ran, out.cached = s.ran, s.cached
-                out.result = store.manifest(t.node.stage, t.node.key)["result"]
-            except StageFailed as exc:
-                if fail_fast:
-                    raise
-                text = "".join(traceback.format_exception(exc.__cause__ or exc))
-                failed[exc.node.key] = text
-                out.error = f"{exc}\n{text}"
-        collector.add(out)
-    view.close()
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:

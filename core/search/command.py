@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config.loader import load_experiment
 from ..errors import ConfigError
+from ..plugins import loaded
 from .runs import STATE_TAG, STUDY_TAG, TRIAL_TAG, close_study_run, open_study_run, redact, write_best
 from .space import best_trial, check_space, count
 from .study import (
@@ -79,7 +80,7 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
     log.info("study %s in %s: %d trials queued, %d workers here", name, redact(location),
              count(study, "WAITING"), workers or search_cfg.workers)
     job = Job(str(path), overrides, location, name, cfg.seeds[:k], device, track, uri,
-              logging.getLogger().getEffectiveLevel())
+              logging.getLogger().getEffectiveLevel(), plugins=loaded())
     from .workers import run_workers
 
     ran = run_workers(job, workers or search_cfg.workers, executor or cfg.execution.executor,

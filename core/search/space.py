@@ -61,7 +61,7 @@ def as_overrides(values: dict[str, Any]) -> list[str]:
 def check_space(path: str | Path, overrides: Sequence[str], cfg: ExperimentConfig) -> None:
     """Before the first trial: both ends of every range (and every choice) must make a valid
     experiment, and some stage of the graph must read every searched key."""
-    from ..runner import experiment as runner
+    from .. import runner
     from ..stages.builders import unread_settings
 
     search = cfg.search

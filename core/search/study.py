@@ -62,6 +62,7 @@ class Job:
     tracking_uri: str | None = None  # resolved by the command; None when not tracking
     log_level: int = logging.INFO
     extra: list[str] = field(default_factory=list)  # worker-only overrides (threads), not in best.yaml
+    plugins: list[str] = field(default_factory=list)  # plug-in modules the caller loaded (plugins.loaded)
 
 
 def run_trial(study: Any, storage: Any, trial_id: int, job: Job, search: SearchConfig) -> str:

@@ -16,7 +16,8 @@ import subprocess
 import sys
 from dataclasses import asdict, replace
 
-from ..errors import raise_terminated
+from ..errors import ConfigError, raise_terminated
+from ..plugins import SEARCH_POOLS, load_plugins
 from .study import Job, work
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,18 @@ log = logging.getLogger(__name__)
 
 def run_workers(job: Job, workers: int, executor: str, ray_address: str | None,
                 threads: int | None) -> int:
-    """W workers on the study: W-1 worker processes and this one, or W Ray tasks (one GPU each where
-    the cluster has GPUs). Returns the trials run by this process or by the Ray tasks."""
-    if executor == "ray":
-        return _ray_workers(job, workers, ray_address, threads)
+    """W workers on the study, in the pool registered for `executor` (`plugins.SEARCH_POOLS`): W-1
+    worker processes and this one (`local`), or W Ray tasks, one GPU each where the cluster has GPUs
+    (`ray`). Returns the trials run by this process or by the Ray tasks."""
+    if executor not in SEARCH_POOLS:
+        raise ConfigError(f"executor {executor!r} has no search worker pool; executors with one: "
+                          f"{', '.join(SEARCH_POOLS.names())}")
+    return SEARCH_POOLS.get(executor)(job, workers, ray_address, threads)
+
+
+@SEARCH_POOLS.register("local")
+def _process_workers(job: Job, workers: int, address: str | None, threads: int | None) -> int:
+    """W-1 worker processes on this machine, and this process."""
     per = threads or max(1, (os.cpu_count() or 1) // workers)
     job = replace(job, extra=[*job.extra, f"execution.threads={per}"])
     procs = [subprocess.Popen([sys.executable, "-m", "xner.core.search.workers", json.dumps(asdict(job))])
@@ -54,12 +63,14 @@ def _ray_work(job: Job) -> int:
     cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
     job = replace(job, device="cuda" if gpu else "cpu",
                   extra=[*job.extra, f"execution.threads={max(1, int(cpus))}"])
-    import xner.registry  # noqa: F401
+    load_plugins(job.plugins)
 
     return work(job)
 
 
+@SEARCH_POOLS.register("ray")
 def _ray_workers(job: Job, workers: int, address: str | None, threads: int | None) -> int:
+    """W Ray tasks, on a local cluster or the one at `address`."""
     import ray
 
     from ..runner.executors.ray import connect
@@ -77,7 +88,7 @@ if __name__ == "__main__":  # a worker process started by run_workers
     _job = Job(**json.loads(sys.argv[1]))
     logging.basicConfig(level=_job.log_level,
                         format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
-    import xner.registry  # noqa: F401  (components the experiment names)
+    load_plugins(_job.plugins)  # the components the experiment names, plug-ins as the caller had them
 
     try:
         sys.exit(0 if work(_job) >= 0 else 1)

@@ -238,10 +238,11 @@ def evaluate_node(cfg: ExperimentConfig, models: list[Node]) -> Node:
 def check_components(cfg: ExperimentConfig) -> None:
     """Every name the experiment uses must be registered; fails before any graph is built."""
     from ..errors import UnknownComponentError
-    from ..plugins import ENCODERS, METHODS, TRANSLATORS
+    from ..plugins import ENCODERS, EXECUTORS, METHODS, TRANSLATORS
 
     uses = [("method", METHODS, cfg.method), ("encoder.name", ENCODERS, cfg.encoder.name),
-            ("selection.strategy", SELECTORS, cfg.selection.strategy)]
+            ("selection.strategy", SELECTORS, cfg.selection.strategy),
+            ("execution.executor", EXECUTORS, cfg.execution.executor)]
     if cfg.translation.strategy != "none":
         uses.append(("translation.strategy", TRANSLATORS, cfg.translation.strategy))
     uses += [(f"discriminators.{n}", DISCRIMINATORS, n) for n in cfg.discriminators]

@@ -18,9 +18,10 @@ from ..data.readers import write_conll
 from ..engine.graph import StageContext
 from ..models import checkpoint as ckpt
 from ..models.device import seed_everything
+from ..plugins import SELECTORS
 from ..train.loop import fit
 from ..train.predict import Predictions, decode, predict
-from ..train.pseudo import best_of_seeds, l_score, top_ratio, weighted_union
+from ..train.pseudo import best_of_seeds, l_score, weighted_union
 from .services import Services, label_set_for
 from .training import _save, _select, build_discriminators, encoder_dir, evaluator, step_runner
 
@@ -79,17 +80,12 @@ def run_pseudo_label(ctx: StageContext) -> dict[str, Any]:
 
 
 def run_select(ctx: StageContext) -> dict[str, Any]:
-    """`all`, or AdvPicker's adversarial selection: top ρ of sentences by ℓ-score (Eq. 6)."""
+    """The sentences the registered selector `strategy` keeps: `all`, or AdvPicker's top ρ by
+    ℓ-score (Eq. 6), or a plug-in's."""
     p = ctx.node.params
     table = pq.read_table(ctx.input_dir("pseudo") / "soft.parquet", columns=["source_prob"])
     p_source = table.column("source_prob").to_numpy()
-    if p["strategy"] == "all":
-        keep = np.arange(len(p_source))
-    else:
-        if np.isnan(p_source).any():
-            raise ValueError("adversarial selection needs P(source) from a language discriminator, "
-                             "but the pseudo-labelling models have none")
-        keep = top_ratio(l_score(p_source), p["ratio"])
+    keep = np.asarray(SELECTORS.get(p["strategy"])(p_source, p["ratio"]), dtype=np.int64)
     (ctx.out / "selected.json").write_text(json.dumps(keep.tolist()))
     mean_l = float(l_score(p_source[keep]).mean()) if len(keep) and not np.isnan(p_source).any() else None
     return {"selected": len(keep), "total": len(p_source), "mean_l_score": mean_l}

@@ -24,7 +24,7 @@ from ..data.corpus import Corpus
 from ..engine.graph import StageContext
 from ..models import checkpoint as ckpt
 from ..models.device import seed_everything
-from ..models.discriminators import LanguageDiscriminator, OrderDiscriminator
+from ..plugins import DISCRIMINATOR_KINDS
 from ..train.loop import fit
 from ..train.predict import quick_score
 from ..train.steps import AdversarialSpec, StepRunner
@@ -129,8 +129,7 @@ def build_discriminators(specs: Mapping[str, Mapping[str, Any]], hidden_size: in
     modules: dict[str, torch.nn.Module] = {}
     out: dict[str, AdversarialSpec] = {}
     for name, spec in specs.items():
-        cls = OrderDiscriminator if spec["kind"] == "order" else LanguageDiscriminator
-        modules[name] = cls(hidden_size, spec["hidden"])
+        modules[name] = DISCRIMINATOR_KINDS.get(spec["kind"]).module(hidden_size, spec["hidden"])
         out[name] = AdversarialSpec(name, spec["kind"], spec.get("mask", "all"))
     return modules, out
 
@@ -138,16 +137,10 @@ def build_discriminators(specs: Mapping[str, Mapping[str, Any]], hidden_size: in
 def dataset_side(name: str, kind: str, mask: str) -> str:
     """Which class a dataset's discriminated words belong to, so balanced batches can pair the two.
 
-    Language: `D_S*` sentences are source-side and `D_T*` target-side, except that an entity mask
-    sees the swapped-in entities of a code-switched sentence (D_T_swi's entities are English).
-    Order: `*_shu` is shuffled, everything else original.
+    The discriminator's kind decides (train/kinds.py): language discriminators split source from
+    target words, order discriminators original from shuffled sentences.
     """
-    if kind == "order":
-        return "shuffled" if name.endswith("_shu") else "original"
-    side = "source" if name.startswith("D_S") else "target"
-    if mask == "entity" and name.endswith("_swi"):
-        side = "target" if side == "source" else "source"
-    return side
+    return DISCRIMINATOR_KINDS.get(kind).side(name, mask)
 
 
 def side_groups(spec: Mapping[str, Any], batching: str) -> list[list[str]]:

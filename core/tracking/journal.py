@@ -35,7 +35,7 @@ from ..errors import ConfigError
 if TYPE_CHECKING:
     from ..engine.graph import Node
     from ..runner.experiment import Experiment, Outcome, Target
-    from .tracker import MlflowTracker
+    from .tracker import EpochLogger, MlflowTracker
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +177,14 @@ class Recorder:
         for listen in self.listeners:
             listen(exp, target, node, epoch, metrics)
 
-    def live_spec(self, target: Target) -> dict[str, str] | None:
-        """Where a worker process logs the epochs of a stage it trains for `target`."""
+    def worker_epoch_logger(self, target: Target, node: Node) -> EpochLogger | None:
+        """How a worker process logs the epochs of `node`, trained for `target`, to its seed run."""
+        from .tracker import EpochLogger, stage_key
+
         run = self.runs.get(_ident(target))
-        return {"uri": self.tracker.uri, "run": run} if run and self.tracker is not None else None
+        if not run or self.tracker is None:
+            return None
+        return EpochLogger(self.tracker.uri, run, stage_key(node, target.seed))
 
     def target_done(self, exp: Experiment, outcome: Outcome) -> None:
         self.journal.add(outcome)

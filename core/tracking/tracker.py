@@ -28,12 +28,13 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config.loader import ExperimentConfig, flatten, to_yaml
-from ..data.cache import file_sha256
 from ..engine.graph import Node, topological
+from ..engine.hashing import file_sha256
 from ..engine.locks import process_start
 from ..errors import ConfigError, Pruned
 from ..runner.experiment import row_name
@@ -41,10 +42,26 @@ from ..stages.builders import read_params, unread_settings
 from .ui import NOTE_TAG, prepare_experiment, run_note, run_url
 
 if TYPE_CHECKING:
-    from ..reporting.tables import AblationTable
+    import pandas as pd
+
     from ..runner.experiment import Experiment, Outcome
 
 log = logging.getLogger(__name__)
+
+
+class LoggableTable(Protocol):
+    """What `log_table` needs of a table (reporting.tables.AblationTable has it): tracking sits below
+    reporting and takes the table it is given."""
+
+    metric: str
+    reference: str
+
+    def to_long(self) -> pd.DataFrame: ...
+
+    def to_markdown(self) -> str: ...
+
+    def save(self, out_dir: str | Path) -> dict[str, Path]: ...
+
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
@@ -93,20 +110,29 @@ def _finite(metrics: Mapping[str, Any]) -> dict[str, float]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
 
 
-def epoch_logger(uri: str, run_id: str, prefix: str) -> Any:
+@dataclass
+class EpochLogger:
     """`services.on_epoch` for a stage running in another process (a Ray task): logs each epoch to
-    the seed run the driver opened. Its first failure turns it off (Services.epoch_done)."""
-    from mlflow import MlflowClient
-    from mlflow.entities import Metric
+    the seed run the driver opened, under `prefix`. Picklable: the client is made in the worker, on
+    the first epoch. Its first failure turns it off (Services.epoch_done)."""
 
-    client = MlflowClient(tracking_uri=uri)
+    uri: str
+    run_id: str
+    prefix: str
+    _client: Any = field(default=None, repr=False, compare=False)
 
-    def log_epoch(node: Node, epoch: int, metrics: Mapping[str, float]) -> None:
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_client": None}
+
+    def __call__(self, node: Node, epoch: int, metrics: Mapping[str, float]) -> None:
+        from mlflow import MlflowClient
+        from mlflow.entities import Metric
+
+        if self._client is None:
+            self._client = MlflowClient(tracking_uri=self.uri)
         now = int(time.time() * 1000)
-        client.log_batch(run_id, metrics=[Metric(f"{prefix}/{k}", v, now, epoch)
-                                          for k, v in _finite(metrics).items() if k != "epoch"])
-
-    return log_epoch
+        self._client.log_batch(self.run_id, metrics=[Metric(f"{self.prefix}/{k}", v, now, epoch)
+                                                     for k, v in _finite(metrics).items() if k != "epoch"])
 
 
 class MlflowTracker:
@@ -360,7 +386,7 @@ class MlflowTracker:
                                            ("training_nodes_naive", naive_training, 0)])
         self.client.log_artifact(self.parent_id, str(self.experiment_file))
 
-    def log_table(self, table: AblationTable) -> None:
+    def log_table(self, table: LoggableTable) -> None:
         """The ablation table as an MLflow table (compare view), plus parquet, markdown, csv, html, png."""
         if self.parent_done:
             return

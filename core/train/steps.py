@@ -22,10 +22,9 @@ from torch import nn
 
 from ..data.labels import IGNORE_INDEX
 from ..models.device import autocast_context
-from ..models.discriminators import OrderDiscriminator, sentence_bce, token_bce
+from ..plugins import DISCRIMINATOR_KINDS
+from .kinds import language_mask, order_labels  # noqa: F401  (part of this module's API)
 from .optim import adamw, linear_warmup
-
-MASKS = ("all", "entity", "context")
 
 
 @dataclass(frozen=True)
@@ -33,26 +32,8 @@ class AdversarialSpec:
     """How one discriminator is trained: its kind and which words its loss sees (Eq. 6 masks)."""
 
     name: str
-    kind: str  # "language" (token level) or "order" (sentence level)
+    kind: str  # a registered discriminator kind (train/kinds.py): "language" (token), "order" (sentence)
     mask: str = "all"  # "all", "entity" (labels != O), "context" (labels == O)
-
-
-def language_mask(batch: Mapping[str, torch.Tensor], mode: str) -> torch.Tensor:
-    """Words whose language the discriminator classifies: first sub-tokens, restricted per Eq. 6."""
-    has_lang = batch["langs"] != IGNORE_INDEX  # [B, S]
-    if mode == "all":
-        return has_lang
-    labels = batch["labels"]  # [B, S]; O has id 0 in every LabelSet
-    if mode == "entity":
-        return has_lang & (labels > 0)
-    if mode == "context":
-        return has_lang & (labels == 0)
-    raise ValueError(f"discriminator mask must be one of {MASKS}, got {mode!r}")
-
-
-def order_labels(batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
-    """Sentence order label per row (1 original, 0 shuffled), carried as a word-level extra column."""
-    return batch["order"].max(dim=1).values.clamp(min=0)  # [B]
 
 
 def kd_mse(logits: torch.Tensor, soft: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -169,14 +150,9 @@ class StepRunner:
 
     def _disc_loss(self, name: str, h: torch.Tensor, b: Mapping[str, torch.Tensor], flip: bool
                    ) -> torch.Tensor:
-        spec, disc = self.specs[name], self.discriminators[name]
-        if spec.kind == "order":
-            assert isinstance(disc, OrderDiscriminator)
-            logits = disc(h.float(), b["attention_mask"].bool())  # [B]
-            return sentence_bce(logits, order_labels(b), flip=flip, reduction=self.reduction)
-        logits = disc(h.float())  # [B, S]
-        return token_bce(logits, b["langs"].clamp(min=0), language_mask(b, spec.mask), flip=flip,
-                         reduction=self.reduction)
+        spec = self.specs[name]
+        return DISCRIMINATOR_KINDS.get(spec.kind).loss(self.discriminators[name], h, b, spec.mask, flip,
+                                                       self.reduction)
 
     def adversarial_step(self, batches: Mapping[str, Sequence[Mapping[str, torch.Tensor]]]
                          ) -> dict[str, float]:

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Literal
 
-from ..data.cache import file_sha256
+from ..engine.hashing import file_sha256
 from ..errors import ConfigError, DataFormatError, XnerError
 from .segments import split_segments
 

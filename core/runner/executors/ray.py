@@ -22,16 +22,18 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...engine.graph import Node, cached, topological
+from ...engine.graph import Node, StageFailed, build, cached, topological
 from ...engine.progress import GridProgress, LiveView, describe
+from ...engine.store import Store
+from ...plugins import EXECUTORS, load_plugins, loaded
+from ..experiment import Collector, Experiment, Outcome, row_name, services_for
 
 if TYPE_CHECKING:
     from ...config.schema import ExecutionConfig
-    from ..experiment import Collector, Experiment
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +49,16 @@ def task_options(stage: str, has_gpu: bool, execution: ExecutionConfig) -> dict[
     return {"num_cpus": cpus, "num_gpus": gpus}
 
 
-def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | None,
-                threads: int | None, *upstream: dict[str, Any]) -> dict[str, Any]:
+def _build_node(node: Node, root: str, cache_dir: str, on_epoch: Callable[..., None] | None,
+                threads: int | None, plugins: list[str], *upstream: dict[str, Any]) -> dict[str, Any]:
     """Body of a Ray task: build `node` (inputs already in the store), or say why not."""
     import ray
     import torch
 
-    import xner.registry  # noqa: F401  (components the stages look up by name)
-
-    from ...engine.graph import StageFailed, build
-    from ...engine.store import Store
     from ...stages import STAGES
     from ...stages.services import Services
 
+    load_plugins(plugins)  # the components the stages look up by name, as the driver has them
     where = {"host": socket.gethostname(), "pid": os.getpid(), "name": node.name}
     failed = next((u for u in upstream if u.get("error")), None)
     if failed is not None:
@@ -73,13 +72,7 @@ def _build_node(node: Node, root: str, cache_dir: str, live: dict[str, str] | No
     gpu = bool(ray.get_gpu_ids()) and torch.cuda.is_available()  # a fake GPU resource runs on the CPU
     device = torch.device("cuda" if gpu else "cpu")
     services = Services(cache_dir=Path(cache_dir), device=device)
-    if live is not None:  # the driver opened the seed run: its curves appear while this stage trains
-        from ...tracking.tracker import epoch_logger
-
-        try:
-            services.on_epoch = epoch_logger(live["uri"], live["run"], live["prefix"])
-        except Exception as exc:
-            log.warning("no live metrics for %s: %s", node.name, exc)
+    services.on_epoch = on_epoch  # the driver's tracker: curves appear while this stage trains
     started = time.perf_counter()
     try:
         manifest = build(node, Store(root), STAGES, services)
@@ -94,8 +87,6 @@ def running_lines(exp: Experiment, nodes: dict[str, Node], first: dict[str, Any]
                   pending: Iterable[str]) -> list[str]:
     """A `describe` line per pending node that a live process is building, read from its partial
     node (owner, start, epoch, dev F1), so it is as true of workers on other machines."""
-    from ..experiment import row_name
-
     out = []
     for key in pending:
         n = nodes[key]
@@ -125,13 +116,12 @@ def connect(address: str | None) -> None:
     log.info("ray: %s", {k: v for k, v in ray.cluster_resources().items() if k in ("CPU", "GPU", "memory")})
 
 
-def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str | None,
-            execution: ExecutionConfig) -> None:
+@EXECUTORS.register("ray")
+def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str | None = None) -> None:
+    """Every missing node a Ray task, on a local cluster or the one at `address` (ray://host:10001)."""
     import ray
 
-    from ...tracking.tracker import stage_key
-    from ..experiment import Outcome, services_for
-
+    execution = next(iter(exp.configs.values())).execution
     connect(address)
     hooks = collector.hooks
     first: dict[str, Any] = {}  # node key -> first target needing it: credited with it, gets its curves
@@ -152,9 +142,8 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
         opts = task_options(n.stage, has_gpu, execution)
         task = _remote().options(**opts, max_retries=execution.max_retries, retry_exceptions=False,
                                  name=f"{n.name}[{n.lang},s{n.seed}]")
-        spec = hooks.live_spec(first[n.key]) if hooks is not None else None
-        live = {**spec, "prefix": stage_key(n, first[n.key].seed)} if spec else None
-        refs[n.key] = task.remote(n, str(store.root), cache_dir, live, execution.threads, *ups)
+        on_epoch = hooks.worker_epoch_logger(first[n.key], n) if hooks is not None else None
+        refs[n.key] = task.remote(n, str(store.root), cache_dir, on_epoch, execution.threads, loaded(), *ups)
     log.info("ray: %d nodes submitted (%d cached)", len(refs),
              len(topological([t.node for t in exp.targets])) - len(refs))
     by_key = {n.key: n for n in topological([t.node for t in exp.targets])}

@@ -21,10 +21,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..data.corpus import Corpus, Sentence
 from ..errors import ConfigError
-from .corpus import Corpus, Sentence
-from .demo_lexicon import DEMO_LANGS, Adj, DemoLexicon, Entity, Noun, Template, Verb, load_lexicon
-from .readers import write_conll
+from .lexicon import DEMO_LANGS, Adj, DemoLexicon, Entity, Noun, Template, Verb, load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -341,32 +340,3 @@ def write_demo_dictionary(lang: str, path: str | Path) -> Path:
     lines = [f"{src} {tgt}\n" for src, tgts in dictionary_pairs(lang) for tgt in tgts]
     _write_atomic(Path(path), "".join(lines))
     return Path(path)
-
-
-def write_demo_corpus(root: str | Path, seed: int = 0, langs: Sequence[str] = DEMO_LANGS,
-                      sizes: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, Path]:
-    """Write `{root}/{lang}/{split}.txt` (CoNLL, 2 columns), `{root}/muse/en-{lang}.txt` and the
-    stand-in MT table `{root}/mt/en-{lang}.tsv` (demo_mt).
-
-    `sizes` overrides DEFAULT_SIZES per language and split. Returns the paths keyed `en/train`,
-    `es/dev`, ..., `muse/en-es`.
-    """
-    root, sizes = Path(root), sizes or {}
-    for lang in (*langs, *sizes):
-        _check(lang)
-        for split in sizes.get(lang, {}):
-            _check(lang, split)
-    paths: dict[str, Path] = {}
-    for lang in langs:
-        for split in SPLITS:
-            n = sizes.get(lang, {}).get(split, DEFAULT_SIZES[lang][split])
-            paths[f"{lang}/{split}"] = path = root / lang / f"{split}.txt"
-            write_conll(demo_corpus(lang, split, seed, n), path)
-        if lang != "en":
-            paths[f"muse/en-{lang}"] = write_demo_dictionary(lang, root / "muse" / f"en-{lang}.txt")
-            from .demo_mt import write_demo_mt_table
-
-            n_en = sizes.get("en", {}).get("train", DEFAULT_SIZES["en"]["train"])
-            paths[f"mt/en-{lang}"] = write_demo_mt_table(lang, root / "mt" / f"en-{lang}.tsv", seed, n_en)
-    log.info("demo corpus (seed %d) written under %s: %s", seed, root, ", ".join(paths))
-    return paths

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..translate.segments import split_segments
-from .demo import _write_atomic, demo_corpus, dictionary_pairs
-from .demo_lexicon import load_lexicon
+from .corpus import _write_atomic, demo_corpus, dictionary_pairs
+from .lexicon import load_lexicon
 
 
 def mt_table(lang: str, source_sentences: int | None = None, seed: int = 0) -> dict[str, str]:
