@@ -96,7 +96,7 @@ def test_the_translate_node_reads_the_target_text_only_for_target_casing(tmp_pat
 
     small = {"train": 40, "dev": 10, "test": 10}
     write_demo_corpus(tmp_path / "data", sizes={x: small for x in ("en", "es")})
-    demo = Path(__file__).resolve().parents[1] / "experiments/demo/transadv.yaml"
+    demo = Path(__file__).resolve().parents[2] / "experiments/demo/transadv.yaml"
 
     def node(*extra: str):
         sets = [f"data.root={tmp_path / 'data'}", f"store={tmp_path / 'store'}", "seeds=[1]",

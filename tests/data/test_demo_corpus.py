@@ -27,9 +27,9 @@ from xner.core.demo.corpus import (
     dictionary_pairs,
     generate_sentences,
     parallel_sentences,
-    write_demo_corpus,
     write_demo_dictionary,
 )
+from xner.core.demo.write import write_demo_corpus
 from xner.core.errors import ConfigError
 
 log = logging.getLogger(__name__)

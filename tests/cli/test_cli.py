@@ -9,7 +9,7 @@ import pytest
 
 from xner.core.cli import main
 
-SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
 
 
 def test_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from xner.core.cli.mlproject import to_cli
 from xner.core.errors import ConfigError
 from xner.core.search.space import objective_value
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_objective_is_mean_dev_f1_and_a_failed_seed_fails_the_trial() -> None:

@@ -28,7 +28,7 @@ from xner.core.models.encoder import (
 from xner.core.plugins import ENCODERS
 from xner.registry.encoders import learn_wordpiece_vocab
 
-SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
 ME5 = SHARED / "models" / "me5-small-trimmed"
 
 CORPUS = [

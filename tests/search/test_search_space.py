@@ -24,7 +24,7 @@ from xner.core.errors import ConfigError, Pruned
 from xner.core.search.runs import redact, write_best
 from xner.core.search.space import Reporter, check_space, dead_reason, simplex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 

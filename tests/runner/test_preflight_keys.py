@@ -21,7 +21,7 @@ from xner.core.errors import ConfigError, DataFormatError, UnknownComponentError
 from xner.core.stages.builders import encoder_node, source_node
 from xner.core.translate.lexicon import Lexicon
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 ME5 = SHARED / "models" / "me5-small-trimmed"
 
 

@@ -20,7 +20,7 @@ from xner.core.config.loader import (
 )
 from xner.core.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MINIMAL = """
 name: t
 method: transadv

@@ -16,7 +16,7 @@ from xner.core.errors import ConfigError, UnknownComponentError
 from xner.core.stages.services import Services
 from xner.core.stages.training import pooled_targets
 
-DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "experiments" / "demo" / "transadv.yaml"
 SMALL = {"train": 120, "dev": 40, "test": 40}
 TINY = ["seeds=[1]", "data.target_langs=[es]", "train.epochs=1", "train.teacher_epochs=1",
         "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]

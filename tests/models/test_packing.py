@@ -20,7 +20,7 @@ from xner.core.models.packing import check_packing, first_fit_decreasing, pack, 
 from xner.core.stages.builders import train_params
 from xner.core.stages.services import Services
 
-SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
 ME5 = SHARED / "models" / "me5-small-trimmed"
 
 

@@ -20,7 +20,7 @@ from xner.core.demo.write import write_demo_corpus
 from xner.core.reporting import diagnostics
 from xner.core.train.pseudo import selection_size
 
-DEMO = Path(__file__).resolve().parents[1] / "experiments" / "demo" / "transadv.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "experiments" / "demo" / "transadv.yaml"
 
 
 def test_probe_accuracy_tracks_separability() -> None:

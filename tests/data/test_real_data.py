@@ -14,7 +14,7 @@ from xner.core.data.labels import is_valid_sequence
 from xner.core.data.readers import load_split, read_conll
 from xner.core.data.stats import format_stats
 
-SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
+SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 DATA = SHARED / "data"
 
 pytestmark = [

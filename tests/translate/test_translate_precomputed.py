@@ -20,7 +20,7 @@ from xner.core.translate import code_switch, make_strategy
 from xner.core.translate.precomputed import load_precomputed
 from xner.core.translate.segments import Piece
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "experiments/demo/transadv.yaml"
 
 

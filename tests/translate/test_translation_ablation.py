@@ -18,7 +18,7 @@ from xner.core.stages import STAGES
 from xner.core.stages.services import Services
 from xner.core.translate.backends import AlignedTranslator, build_translator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TWIN = ROOT / "experiments/ablations/demo/translation-strategies.yaml"
 
 

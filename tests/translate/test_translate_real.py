@@ -15,7 +15,7 @@ from xner.core.data.labels import is_valid_sequence
 from xner.core.data.readers import read_conll
 from xner.core.translate import make_strategy
 
-SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
+SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 DATA = SHARED / "data"
 log = logging.getLogger(__name__)
 

@@ -10,19 +10,28 @@ from pathlib import Path
 import pytest
 from demo_experiment import TINY, tiny_experiment
 
+from xner.core import plugins
 from xner.core.cli import main
 from xner.core.errors import ConfigError
 from xner.core.plugins import EXECUTORS, SELECTORS, TABLE_FORMATS, load_plugins
 
-PLUGINS = str(Path(__file__).parent / "plugins")
+PLUGINS = str(Path(__file__).resolve().parents[1] / "plugins")
 
 
 @pytest.fixture
 def plugged(monkeypatch: pytest.MonkeyPatch):
+    """The plug-in loaded for one test, then forgotten: later tests' workers (Ray tasks, search
+    processes) are handed `plugins.loaded()` and could not import a module only this test can."""
+    families = (SELECTORS, EXECUTORS, TABLE_FORMATS)
+    saved = [(dict(f._entries), dict(f._docs)) for f in families]
     monkeypatch.syspath_prepend(PLUGINS)
     monkeypatch.setenv("XNER_PLUGINS", "xner_test_plugins")
+    monkeypatch.setattr(plugins, "_loaded", list(plugins._loaded))
     load_plugins()
-    return sys.modules["xner_test_plugins"]
+    yield sys.modules["xner_test_plugins"]
+    for family, (entries, docs) in zip(families, saved, strict=True):
+        family._entries, family._docs = entries, docs
+    sys.modules.pop("xner_test_plugins", None)
 
 
 def test_a_plugin_selector_executor_and_table_format_run_end_to_end(plugged, tmp_path: Path) -> None:
@@ -46,6 +55,7 @@ def test_a_plugin_selector_executor_and_table_format_run_end_to_end(plugged, tmp
 
 
 def test_an_unknown_plugin_module_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plugins, "_loaded", list(plugins._loaded))
     monkeypatch.setenv("XNER_PLUGINS", "no_such_xner_plugin")
     with pytest.raises(ConfigError, match="plug-in module 'no_such_xner_plugin' cannot be imported"):
         load_plugins()

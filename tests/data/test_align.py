@@ -27,7 +27,7 @@ from xner.core.data.labels import IGNORE_INDEX, WIKIANN_TYPES, LabelSet
 from xner.core.errors import ConfigError, DataFormatError, XnerError
 
 LABELS = LabelSet(("LOC", "ORG", "PER"))
-SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(os.environ.get("XNER_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
 TOK = build_wordpiece_tokenizer()
 VOCAB = TOK.get_vocab()
 # letters the tokenizer knows both word-initially and as a continuation: words of them never go [UNK]
