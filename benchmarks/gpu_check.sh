@@ -26,9 +26,9 @@ tail -1 "$OUT/env.txt"
 SHARED=${XNER_SHARED:-$( [ -d .carry/shared ] && echo "$PWD/.carry/shared" || echo "$PWD/../shared" )}
 export XNER_SHARED=$SHARED XNER_DATA=$SHARED/data XNER_PROXY_ENCODER=$SHARED/models/me5-small-trimmed
 status=0
-$PY -m pytest -q -p no:cacheprovider tests/test_encoders.py tests/test_viterbi.py tests/test_steps.py \
-  tests/test_store_integrity.py tests/test_preflight_keys.py tests/test_fault_injection.py tests/test_batching.py \
-  tests/test_checkpoint.py tests/test_no_behaviour_change.py -rs 2>&1 \
+$PY -m pytest -q -p no:cacheprovider tests/models/test_encoders.py tests/models/test_viterbi.py tests/train/test_steps.py \
+  tests/engine/test_store_integrity.py tests/runner/test_preflight_keys.py tests/engine/test_fault_injection.py tests/data/test_batching.py \
+  tests/models/test_checkpoint.py tests/stages/test_no_behaviour_change.py -rs 2>&1 \
   | tee "$OUT/pytest.txt" | tail -8 || status=1
 $PY -m benchmarks.gpu_parity "$OUT/parity" 2>&1 | tee "$OUT/parity.txt" | tail -4 || status=1
 cp "$OUT/parity/parity.json" "$OUT/parity.json" 2>/dev/null

@@ -1,4 +1,9 @@
-"""The xner engine: config, data, models, training, pipeline, tracking, search.
+"""The xner engine, one folder per concept, in layers (top may import bottom, never the reverse):
 
-`core` never imports `registry` except in the CLI, which loads every component once.
+    cli > search > commands > reporting > tracking > runner > stages > demo > train
+        > models | translate > data > config | engine > plugins > errors
+
+`pyproject.toml` [tool.importlinter] states the rule and `make lint` / tests/cli/test_architecture.py
+enforce it, function-local imports included. `registry/` (the shipped components) is imported by one
+function only, `plugins.load_plugins`, which the entry points call.
 """

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("xner")
 
-# the order `xner --help` lists them in
-COMMANDS = (data, misc, experiments, store, search, report)
+# every command group's parser-adder, in the order `xner --help` lists them (DVC's COMMANDS list)
+COMMANDS = (data.add_commands, misc.add_components, experiments.add_commands, store.add_commands,
+            search.add_commands, report.add_commands, misc.add_demo)
 
 
 def _version() -> str:
@@ -53,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xner {_version()}",
                         help="the installed xner version, and torch's, with its CUDA build")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in COMMANDS:
-        group.add_commands(sub)
+    for add_commands in COMMANDS:
+        add_commands(sub)
     add_examples(parser)
     return parser
 

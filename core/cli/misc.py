@@ -24,11 +24,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                     track=not args.no_track)
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_components(sub: argparse._SubParsersAction) -> None:
     comps = sub.add_parser("components", help="list every component family and its names")
     comps.add_argument("family", nargs="?", default=None)
     comps.set_defaults(func=_cmd_components)
 
+
+def add_demo(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="the embedded demo: generated corpus, tiny model, five seeds")
     demo.add_argument("--out", default="demo-out", help="where the demo corpus and outputs go")
     demo.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])

@@ -1,1 +1,4 @@
-"""Corpora as Arrow tables, readers and writers, subword alignment and batching."""
+"""Corpora as Arrow tables, readers and writers, IOB2 label sets, subword alignment, batching and
+entity-level metrics.
+
+May import: `config`, `engine` (content hashes) and `errors`."""

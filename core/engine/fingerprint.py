@@ -1,7 +1,7 @@
 """Code fingerprints of the stages: a result trained by older code is never served as current.
 
 Each stage has a version that is part of every node key, and a digest of the source of the modules
-that stage runs. `tests/test_fingerprint.py` recomputes the digests and fails when a stage's code
+that stage runs. `tests/engine/test_fingerprint.py` recomputes the digests and fails when a stage's code
 changed while its recorded digest did not, so a behaviour change cannot land without a decision:
 
 * behaviour changed -> bump the version (old nodes become "cached under other code");

@@ -1,1 +1,3 @@
-"""Encoders, heads, discriminators and the constrained Viterbi decoder."""
+"""Encoders, heads, discriminators and the constrained Viterbi decoder.
+
+May import: `data` and below."""

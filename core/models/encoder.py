@@ -214,7 +214,7 @@ class TokenEncoder(nn.Module):
     The frozen bottom (embeddings + leading frozen layers) needs no `torch.no_grad()`: autograd
     records an operation only when one of its inputs requires grad, and below the first trainable
     parameter nothing does (the inputs are integer ids), so the frozen prefix already saves no
-    activations and builds no graph. `tests/test_encoders.py` checks that no tensor is saved for
+    activations and builds no graph. `tests/models/test_encoders.py` checks that no tensor is saved for
     backward inside the prefix, and `benchmarks/bench_frozen.py` measures the explicit no_grad
     switch this class used to carry at no gain in time or memory.
     """

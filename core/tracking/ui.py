@@ -8,7 +8,7 @@
   variant, language, seed and the F1s, instead of the first of 200 params.
 * The parent run's description (`mlflow.note.content`) holds the ablation table in markdown, so its
   Overview page shows it.
-Read from the UI bundle of mlflow 3.x (`mlflow/server/js`); `tests/test_mlflow_ui.py` renders the
+Read from the UI bundle of mlflow 3.x (`mlflow/server/js`); `tests/tracking/test_mlflow_ui.py` renders the
 pages in headless Chromium and checks what they show.
 """
 

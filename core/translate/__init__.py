@@ -1,5 +1,7 @@
 """TransAdv data creation (paper §2.2, appendix B.2): word-by-word / MT translation with label copy,
-code-switching of entities, segment-wise shuffling, cached as the `translate/augment` stage."""
+code-switching of entities, segment-wise shuffling, cached as the `translate/augment` stage.
+
+May import: `data` and below."""
 
 from .augment import AugmentedCorpus, code_switch, shuffle_corpus, shuffle_sentence
 from .backends import HFTranslator, MissingTranslationsError, TableTranslator, Translator, build_translator
