@@ -100,6 +100,7 @@ EXECUTORS: Registry[Any] = Registry("executors")  # who runs a plan's missing no
 SEARCH_POOLS: Registry[Any] = Registry("search-pools")  # how one search's workers run, per executor
 TABLE_FORMATS: Registry[Any] = Registry("table-formats")  # `xner compare --format`
 DISCRIMINATOR_KINDS: Registry[Any] = Registry("discriminator-kinds")  # module, loss and sides per kind
+WORD_TOKENIZERS: Registry[Any] = Registry("word-tokenizers")  # raw text -> words, for `xner predict`
 
 PLUGINS_ENV = "XNER_PLUGINS"  # comma-separated modules that register components of their own
 PLUGINS_GROUP = "xner.plugins"  # entry-point group an installed package declares its modules under

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Terminated, XnerError, raise_terminated
 from ..plugins import load_plugins
-from . import data, experiments, misc, report, search, store
+from . import data, experiments, misc, models, report, search, store
 from .examples import add_examples
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ log = logging.getLogger("xner")
 
 # every command group's parser-adder, in the order `xner --help` lists them (DVC's COMMANDS list)
 COMMANDS = (data.add_commands, misc.add_components, experiments.add_commands, store.add_commands,
-            search.add_commands, report.add_commands, misc.add_demo)
+            search.add_commands, report.add_commands, models.add_commands, misc.add_demo)
 
 
 def _version() -> str:

@@ -1,0 +1,109 @@
+"""An export as an MLflow model: registered with an alias, loaded by `models:/NAME@alias` in a Python
+that cannot import xner, served by `mlflow models serve` on 127.0.0.1; tags identical to xner's."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from demo_experiment import TINY, tiny_experiment
+
+from xner.core.cli import main
+from xner.core.inference.predictor import Predictor
+
+SETS = [a for s in [*TINY, "teachers.context.weight=0", "teachers.order.weight=0"] for a in ("--set", s)]
+NAME = "xner-transadv-demo-es"
+SENTENCES = [["Maria", "vive", "en", "Madrid", "."], ["El", "Real", "Madrid", "ganó", "la", "liga"]]
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("registered")
+    exp = tiny_experiment(tmp, train=40, evaluation=15)
+    uri = f"sqlite:///{tmp}/mlflow.db"
+    assert main(["run", str(exp), *SETS, "--tracking-uri", uri]) == 0
+    assert main(["export", str(exp), *SETS, "--seed", "best", "--out", str(tmp / "export"),
+                 "--register", NAME, "--alias", "champion", "--tracking-uri", uri]) == 0
+    return tmp / "export", uri
+
+
+def _expected(export: Path) -> list[list[str]]:
+    return Predictor.from_pretrained(export, "cpu").tag(SENTENCES)
+
+
+def test_a_registered_model_loads_by_alias_where_xner_is_not_installed(registered, tmp_path: Path) -> None:
+    export, uri = registered
+    script = tmp_path / "load.py"
+    script.write_text(
+        "import importlib.util, json, sys\n"
+        "assert importlib.util.find_spec('xner') is None, 'xner must not be importable here'\n"
+        "import mlflow\n"
+        f"model = mlflow.pyfunc.load_model('models:/{NAME}@champion')\n"
+        f"out = model.predict([{{'tokens': t}} for t in {SENTENCES!r}]\n"
+        "                     + [{'text': 'Maria vive en Madrid.'}])\n"
+        "print(json.dumps([o.model_dump() if hasattr(o, 'model_dump') else o for o in out]))\n")
+    # -S: no site-packages processing, so the editable install's path hook (.pth) never loads xner;
+    # the installed libraries are put on the path by hand
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    done = subprocess.run([sys.executable, "-S", str(script)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [o["tags"] for o in out[:2]] == _expected(export)
+    assert out[2]["tokens"] == ["Maria", "vive", "en", "Madrid", "."]
+    for e in out[2]["entities"]:
+        assert "Maria vive en Madrid."[e["start"]:e["end"]] == e["text"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def test_mlflow_models_serve_answers_a_request(registered) -> None:
+    export, uri = registered
+    port = _free_port()
+    bin_dir = str(Path(sys.executable).parent)  # `mlflow models serve` execs uvicorn from PATH
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    proc = subprocess.Popen([f"{bin_dir}/mlflow", "models", "serve", "-m", f"models:/{NAME}@champion",
+                             "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/ping", timeout=5):
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+                assert time.monotonic() < deadline, "the server did not answer /ping in 180 s"
+                time.sleep(1)
+        status, body = _post(f"{base}/invocations", {"inputs": [{"tokens": t} for t in SENTENCES]})
+        assert status == 200, body
+        assert [p["tags"] for p in body["predictions"]] == _expected(export)
+        status, body = _post(f"{base}/invocations", {"inputs": [{"txt": "a typo'd field"}]})
+        assert 400 <= status < 500, body
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
