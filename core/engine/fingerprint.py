@@ -44,7 +44,7 @@ STAGE_MODULES: dict[str, tuple[str, ...]] = {
     "pseudo_label": (*_TRAIN, "core.train.pseudo", "core.stages.labelling"),
     "select": ("core.train.pseudo", "core.stages.labelling", "registry.selectors"),
     "distill": (*_TRAIN, "core.stages.labelling"),
-    "evaluate": (*_TRAIN, "core.stages.labelling"),
+    "evaluate": (*_TRAIN, "core.stages.labelling", "core.inference.predictor"),
 }
 
 VERSIONS_FILE = Path(__file__).with_name("stage_versions.json")

@@ -16,11 +16,12 @@ from ..data.corpus import Corpus
 from ..data.metrics import evaluate
 from ..data.readers import write_conll
 from ..engine.graph import StageContext
+from ..inference.predictor import Decoding, Predictor
 from ..models import checkpoint as ckpt
 from ..models.device import seed_everything
 from ..plugins import SELECTORS
 from ..train.loop import fit
-from ..train.predict import Predictions, decode, predict
+from ..train.predict import Predictions, predict
 from ..train.pseudo import best_of_seeds, l_score, weighted_union
 from .services import Services, label_set_for
 from .training import _save, _select, build_discriminators, encoder_dir, evaluator, step_runner
@@ -116,15 +117,22 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
 
 def run_evaluate(ctx: StageContext) -> dict[str, Any]:
     """Final scores of one model, or of an ensemble (mean of the models' probabilities, AdvPicker's
-    'w/o KD'): Viterbi tags, both seqeval modes per type, CoNLL predictions and the reports."""
+    'w/o KD'): Viterbi tags, both seqeval modes per type, CoNLL predictions and the reports. Each model
+    is a `Predictor`, the object `xner predict` and the MLflow model tag with, so their tags are these."""
     p, svc = ctx.node.params, ctx.services
     ls = label_set_for(p["data"]["format"])
+    edir = encoder_dir(ctx)
+    decoding = Decoding(tuple(ls.tags), p["encoder"]["max_length"], None, p["viterbi_inside_start"])
+    predictors = [Predictor(svc.load_model(p["encoder"], edir, len(ls), ctx.input_dir(r) / ckpt.MODEL),
+                            svc.tokenizer(edir), decoding, svc.device, precision=p["precision"])
+                  for r in _model_roles(ctx)]
     out: dict[str, Any] = {}
     for split, role in (("dev", "tgt_dev"), ("test", "tgt_test")):
         corpus = svc.split(p["data"], role)
-        preds = [_predict_role(ctx, r, corpus, with_disc=False).probs for r in _model_roles(ctx)]
+        encoded = svc.encode(corpus, edir, ls, p["encoder"]["max_length"])
+        preds = [pr.probs(encoded=encoded) for pr in predictors]
         mean = [np.mean([m[s] for m in preds], axis=0) for s in range(len(corpus))]
-        tags = decode(mean, ls, svc.device, allow_inside_start=p["viterbi_inside_start"])
+        tags = predictors[0].decode(mean)
         scores = evaluate([s.tags for s in corpus], tags)
         write_conll(corpus, ctx.out / f"{split}_predictions.conll", extra={"pred": tags})
         (ctx.out / f"{split}_report.txt").write_text(scores.report())
