@@ -66,6 +66,7 @@ class LoggableTable(Protocol):
 DEFAULT_URI = "sqlite:///mlflow.db"
 ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
 INVOCATION, TARGET = "xner.invocation", "xner.target"
+MODEL_TAG, EVALUATE_TAG, STORE_TAG = "xner.model_node", "xner.evaluate_node", "xner.store"
 HOST, PID, PID_START, HEARTBEAT = "xner.host", "xner.pid", "xner.pid_start", "xner.heartbeat"
 HEARTBEAT_S = 60.0  # how often a live command stamps its parent run
 ORPHAN_AFTER_S = 900.0  # a parent from another host with no heartbeat for this long is dead
@@ -330,6 +331,7 @@ class MlflowTracker:
                 evaluate_dir = store.path(node.stage, node.key)
         if outcome.ok:
             metrics += [(k, v, 0) for k, v in _finite(outcome.result).items()]
+            tags.update(model_tags(t.node, store.root))
         params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
         self._log(run, params={} if opened else params, metrics=metrics, tags=tags)
         with tempfile.TemporaryDirectory() as tmp:
@@ -421,6 +423,16 @@ class MlflowTracker:
     def run_url(self) -> str:
         base = self.uri if self.uri.startswith("http") else "http://127.0.0.1:5000"
         return run_url(base, self.experiment_id, self.parent_id)
+
+
+def model_tags(evaluate: Node, store_root: Path) -> dict[str, str]:
+    """What `xner export --run ID` needs to find a seed's model in the store: the evaluate node, the one
+    model it scored (none for an ensemble, which one HF model cannot hold) and the store."""
+    models = [n for role, n in sorted(evaluate.inputs.items()) if role.startswith("model:")]
+    tags = {EVALUATE_TAG: f"{evaluate.stage}/{evaluate.key}", STORE_TAG: str(Path(store_root).resolve())}
+    if len(models) == 1:
+        tags[MODEL_TAG] = f"{models[0].stage}/{models[0].key}"
+    return tags
 
 
 def selection_metrics(prefix: str, result: Mapping[str, Any]) -> list[tuple[str, float, int]]:
