@@ -107,3 +107,19 @@ def test_mlflow_models_serve_answers_a_request(registered) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_export_by_a_seed_runs_id_alone(registered, tmp_path: Path) -> None:
+    import mlflow
+
+    export, uri = registered
+    client = mlflow.MlflowClient(uri)
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()],
+                              "tags.`xner.level` = 'seed'")
+    assert len(runs) == 1 and "xner.model_node" in runs[0].data.tags
+    out = tmp_path / "by-run"
+    assert main(["export", "--run", runs[0].info.run_id, "--out", str(out), "--tracking-uri", uri]) == 0
+    ours = json.loads((out / "config.json").read_text())["xner"]["provenance"]
+    theirs = json.loads((export / "config.json").read_text())["xner"]["provenance"]
+    assert ours["node_key"] == theirs["node_key"] and ours["test_f1"] == theirs["test_f1"]
+    assert main(["export", "--run", "0" * 32, "--out", str(tmp_path / "none"), "--tracking-uri", uri]) == 2
