@@ -3,6 +3,10 @@ and an architecture whose HF head holds more (ModernBERT) is refused, not approx
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pytest
 import torch
 from transformers import (
@@ -14,10 +18,12 @@ from transformers import (
     XLMRobertaConfig,
 )
 
+from xner.core.data.batching import make_loader
 from xner.core.inference.export import ExportError, to_token_classification
 from xner.core.inference.predictor import Decoding
 from xner.core.models.encoder import TokenEncoder
 from xner.core.models.ner_model import NerModel
+from xner.core.stages.services import label_set_for
 
 DEC = Decoding(("O", "B-LOC", "I-LOC", "B-PER", "I-PER"), max_length=32)
 SMALL = {"vocab_size": 99, "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
@@ -69,3 +75,39 @@ def test_a_label_set_not_in_xners_order_is_refused() -> None:
 
     with pytest.raises(ConfigError, match="not an IOB2 set in xner's order"):
         Decoding(("O", "B-PER", "I-PER", "B-LOC", "I-LOC"), max_length=32)
+
+
+SHARED = Path(os.environ.get("XNER_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
+ME5 = SHARED / "models" / "me5-small-trimmed"
+
+
+@pytest.mark.skipif(not (ME5.is_dir() and (SHARED / "data/conll/de/test.txt").is_file()),
+                    reason=f"shared model or data absent: no {ME5} (set XNER_SHARED to the shared/ folder)")
+def test_me5_cut_to_6_layers_and_partly_frozen_exports_exactly_on_german_test(tmp_path: Path) -> None:
+    """The real encoder as the proxy configures it (6 of 12 layers, embeddings + 2 frozen; its config
+    says float16): the export reads 300 German test sentences with max |Δ logit| = 0."""
+    from xner.core.data.readers import read_corpus
+    from xner.core.inference.export import export_model
+    from xner.core.inference.predictor import Predictor
+    from xner.core.stages.services import Services
+
+    svc = Services(cache_dir=tmp_path / "cache", device=torch.device("cpu"))
+    enc = {"dropout": 0.1, "num_layers": 6, "freeze_embeddings": True, "frozen_layers": 2}
+    dec = Decoding(tuple(label_set_for("conll").tags), max_length=128)
+    torch.manual_seed(0)
+    model = svc.new_model(enc, str(ME5), len(dec.tags))
+    tok = svc.tokenizer(str(ME5))
+    out, delta = export_model(model, tok, dec, {"language": "de"}, tmp_path / "de")
+    ours, theirs = Predictor(model, tok, dec, "cpu"), Predictor.from_pretrained(out, "cpu")
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["num_hidden_layers"] == 6 and cfg.get("dtype", "float32") == "float32"
+    corpus = read_corpus(SHARED / "data/conll/de/test.txt", "conll", lang="de")
+    corpus = corpus.select(range(300))
+    encoded = ours.encode(corpus)
+    worst = 0.0
+    with torch.no_grad():
+        for batch in make_loader(encoded, 32, shuffle=False):
+            ids, mask = batch["input_ids"], batch["attention_mask"]
+            diff = (ours.model(ids, mask)[1] - theirs.model(ids, mask)[1]).abs()[mask.bool()]
+            worst = max(worst, float(diff.max()))
+    assert worst == 0.0 and delta == 0.0
