@@ -26,6 +26,12 @@ EXAMPLES: dict[str, list[str]] = {
     "analyze": ["xner analyze experiments/proxy/transadv.yaml --no-probe"],
     "track": ["xner track experiments/demo/transadv.yaml"],
     "demo": ["xner demo --seeds 1 2 --no-track"],
+    "export": ["xner export experiments/proxy/transadv.yaml --lang de --seed best --out ner-de",
+               "xner export experiments/proxy/transadv.yaml --lang de --seed best --out ner-de "
+               "--register xner-transadv-conll-de --alias champion"],
+    "predict": ["xner predict ner-de --input news-de.txt --output news-de.jsonl",
+                "xner predict ner-de --input ../shared/data/conll/de/test.txt --evaluate",
+                "xner predict models:/xner-transadv-conll-de@champion --input news-de.txt"],
 }
 
 

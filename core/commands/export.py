@@ -6,73 +6,17 @@ as a Hugging Face directory.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from ..engine.store import Store
 from ..errors import ConfigError
-from ..inference.export import ExportError, export_model
-from ..inference.predictor import Decoding, Predictor
-from ..models import checkpoint as ckpt
-from ..models.device import resolve_device
+from ..inference.export import export_model
 from ..runner import build
 from ..runner.experiment import row_name
-from ..stages.services import Services, label_set_for
+from ..runner.stored import StoredModel, stored_model
 from ..tracking.tracker import EVALUATE_TAG, MODEL_TAG, STORE_TAG
 
 log = logging.getLogger(__name__)
-
-
-def xner_version() -> str:
-    try:
-        return version("xner")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-@dataclass
-class StoredModel:
-    """One trained model in a store (stage, key) and the evaluate node that scored it: all an export
-    needs, so it can be named by experiment + variant + language + seed, or by an MLflow seed run's
-    `xner.model_node` / `xner.evaluate_node` / `xner.store` tags alone."""
-
-    store: Store
-    model: tuple[str, str]  # (stage, key)
-    evaluate: tuple[str, str]
-    about: dict[str, Any]  # method, experiment, variant, language, seed, dataset
-
-    def manifest(self, which: tuple[str, str]) -> dict[str, Any]:
-        return self.store.manifest(*which)
-
-    @property
-    def scores(self) -> dict[str, Any]:
-        return self.manifest(self.evaluate)["result"]
-
-    @property
-    def decoding(self) -> Decoding:
-        p = self.manifest(self.model)["params"]
-        inside = bool(self.manifest(self.evaluate)["params"].get("viterbi_inside_start", False))
-        return Decoding(tuple(label_set_for(p["data"]["format"]).tags), p["encoder"]["max_length"], None,
-                        inside)
-
-    def provenance(self) -> dict[str, Any]:
-        return {"node_key": self.model[1], "stage": self.model[0], **self.about,
-                "dev_f1": self.scores.get("dev_f1"), "test_f1": self.scores.get("test_f1"),
-                "xner_version": xner_version()}
-
-    def predictor(self, device: str = "auto") -> Predictor:
-        """xner's own model, rebuilt from the encoder node and the checkpoint (as evaluate does)."""
-        svc = Services(cache_dir=self.store.root.parent / "cache", device=resolve_device(device))
-        m = self.manifest(self.model)
-        p = m["params"]
-        enc_key = m["inputs"]["encoder"]
-        result = self.store.manifest("encoder", enc_key)["result"]
-        edir = result["path"] or str(self.store.path("encoder", enc_key) / result["subdir"])
-        ls = label_set_for(p["data"]["format"])
-        model = svc.load_model(p["encoder"], edir, len(ls), self.store.path(*self.model) / ckpt.MODEL)
-        return Predictor(model, svc.tokenizer(edir), self.decoding, svc.device)
 
 
 def from_tags(tags: dict[str, str], run_id: str) -> StoredModel:
@@ -123,18 +67,7 @@ def find_model(experiment: str, overrides: list[str], variant: str | None, lang:
         if target not in done:
             raise ConfigError(f"{row_name(exp, vname)} {lang} seed {seed} has not finished (node "
                               f"{target.node.stage} {target.node.key}); run `xner run {experiment}` first")
-    roles = sorted(r for r in target.node.inputs if r.startswith("model:"))
-    if len(roles) > 1 and member is None:
-        raise ExportError(f"{row_name(exp, vname)} is an ensemble of {len(roles)} models (the mean of "
-                          f"their probabilities, e.g. AdvPicker's w/o KD), which one HF model cannot "
-                          f"hold; export one member with --member 0..{len(roles) - 1}")
-    role = roles[member or 0] if member is None or 0 <= member < len(roles) else None
-    if role is None:
-        raise ConfigError(f"--member {member}: the ensemble has members 0..{len(roles) - 1}")
-    cfg, node = exp.configs[vname], target.node.inputs[role]
-    about = {"method": cfg.method, "experiment": cfg.name, "variant": row_name(exp, vname), "language": lang,
-             "seed": target.seed, "dataset": cfg.data.format}
-    return StoredModel(store, (node.stage, node.key), (target.node.stage, target.node.key), about)
+    return stored_model(exp, target, member)
 
 
 def export(found: StoredModel, out: str | Path, force: bool = False) -> tuple[Path, float]:

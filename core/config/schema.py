@@ -301,6 +301,9 @@ class ExecutionConfig(Section):
 class TrackingConfig(Section):
     uri: str | None = Field(None, description="MLflow tracking URI; None: sqlite:///mlflow.db")
     experiment: str | None = Field(None, description="MLflow experiment; None: the config's name")
+    log_models: Literal["none", "best", "all"] = Field(
+        "none", description="log students as MLflow models in their seed runs: none, the best seed by "
+        "DEV F1 per variant and language, or all (opt-in: an mBERT export is about 0.7 GB)")
 
 
 class SearchParam(Section):

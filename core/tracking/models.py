@@ -50,10 +50,14 @@ def _stage_code(into: Path) -> Path:
 
 
 def log_ner_model(export_dir: str | Path, run_id: str | None = None, name: str = "ner-model",
-                  registered_name: str | None = None, params: dict[str, Any] | None = None) -> Any:
+                  registered_name: str | None = None, params: dict[str, Any] | None = None,
+                  tracking_uri: str | None = None) -> Any:
     """Log `export_dir` as a pyfunc model, inside run `run_id` (linked to it) or a new run; register
     it under `registered_name` when given. Returns MLflow's ModelInfo."""
     import mlflow
+
+    if tracking_uri is not None:
+        mlflow.set_tracking_uri(tracking_uri)
 
     with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(run_id=run_id) as run:
         info = mlflow.pyfunc.log_model(

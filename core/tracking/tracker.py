@@ -187,6 +187,7 @@ class MlflowTracker:
                                                                   **self._process_tags()}))
         self._groups: dict[tuple[str, str], str] = {}
         self._seeds: dict[tuple[str, str, int], str] = {}  # seed runs opened before their stages ran
+        self._seed_runs: dict[tuple[str, str, int], str] = {}  # every seed run logged, for log_models
         self._live: dict[str, set[str]] = {}  # seed run -> node keys whose curves were logged live
         self._closed: set[str] = set()
         self._beat: threading.Event | None = None
@@ -344,7 +345,28 @@ class MlflowTracker:
                         self.client.log_artifact(run, str(evaluate_dir / name))
         if not outcome.ok:
             self.client.log_text(run, outcome.error or "", "error.txt")
+        self._seed_runs[(t.variant, t.lang, t.seed)] = run
+        if outcome.ok and cfg.tracking.log_models == "all":
+            self._log_model(exp, outcome, run)
         self.client.set_terminated(run, "FINISHED" if outcome.ok else "FAILED")
+
+    def _log_model(self, exp: Experiment, outcome: Outcome, run: str) -> None:
+        """The seed's student as an MLflow model in its seed run (`tracking.log_models`); an ensemble
+        or a head HF cannot hold is said and skipped, never a failed run."""
+        from ..inference.export import ExportError, export_model
+        from ..runner.stored import stored_model
+        from .models import log_ner_model
+
+        try:
+            found = stored_model(exp, outcome.target)
+            predictor = found.predictor(str(exp.device))
+            with tempfile.TemporaryDirectory() as tmp:
+                out, _ = export_model(predictor.model, predictor.tokenizer, found.decoding,
+                                      {**found.provenance(), "run_id": run}, Path(tmp) / "export")
+                log_ner_model(out, run_id=run, tracking_uri=self.uri)
+        except ExportError as exc:
+            log.warning("%s · %s · seed %d: not logged as a model: %s", row_name(exp, outcome.target.variant),
+                        outcome.target.lang, outcome.target.seed, exc)
 
     def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None:
         from ..runner.experiment import METRICS, mean_std
@@ -359,6 +381,12 @@ class MlflowTracker:
         ok = sum(o.ok for o in outcomes)
         metrics = [(k, v, s) for k, v, s in metrics if math.isfinite(v)] + [("seeds_ok", float(ok), 0)]
         self._log(run, metrics=metrics)
+        if exp.configs[variant].tracking.log_models == "best" and ok:
+            best = max((o for o in outcomes if o.ok),
+                       key=lambda o: (o.result.get("dev_f1", -1.0), -o.target.seed))
+            seed_run = self._seed_runs.get((variant, lang, best.target.seed))
+            if seed_run is not None:  # chosen by dev F1, never test
+                self._log_model(exp, best, seed_run)
         self.client.set_terminated(run, "FINISHED" if ok == len(outcomes) else "FAILED")
         self._closed.add(run)
 

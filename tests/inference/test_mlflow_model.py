@@ -123,3 +123,19 @@ def test_export_by_a_seed_runs_id_alone(registered, tmp_path: Path) -> None:
     theirs = json.loads((export / "config.json").read_text())["xner"]["provenance"]
     assert ours["node_key"] == theirs["node_key"] and ours["test_f1"] == theirs["test_f1"]
     assert main(["export", "--run", "0" * 32, "--out", str(tmp_path / "none"), "--tracking-uri", uri]) == 2
+
+
+def test_log_models_best_logs_the_best_dev_seed_in_its_seed_run(tmp_path: Path) -> None:
+    import mlflow
+
+    exp = tiny_experiment(tmp_path, train=30, evaluation=10)
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    sets = [*SETS, "--set", "seeds=[1,2]", "--set", "tracking.log_models=best"]
+    assert main(["run", str(exp), *sets, "--tracking-uri", uri]) == 0
+    client = mlflow.MlflowClient(uri)
+    ids = [e.experiment_id for e in client.search_experiments()]
+    seeds = {r.info.run_id: r for r in client.search_runs(ids, "tags.`xner.level` = 'seed'")}
+    models = client.search_logged_models(experiment_ids=ids)
+    assert len(models) == 1
+    best = max(seeds.values(), key=lambda r: (r.data.metrics["dev_f1"], -int(r.data.tags["seed"])))
+    assert models[0].source_run_id == best.info.run_id
