@@ -28,9 +28,9 @@ class WordTokenizer(Protocol):
     def __call__(self, text: str) -> list[Word]: ...
 
 
-# a word: letters/digits joined by inner hyphens, apostrophes, dots or commas (U.S., 1,000, 3.5,
-# Jean-Pierre); else any single other visible character (punctuation, symbols)
-_WORD = re.compile(r"\w+(?:[-'’.,]\w+)*|[^\w\s]", re.UNICODE)
+# a word: letters/digits joined by inner hyphens, apostrophes, dots or commas (U.S.-Regierung,
+# 1.000,50, Jean-Pierre); else any single other visible character (punctuation, symbols)
+_WORD = re.compile(r"\w+(?:[-'’.,]{1,2}\w+)*|[^\w\s]", re.UNICODE)
 
 
 def locate(text: str, pieces: list[str]) -> list[Word]:
