@@ -46,15 +46,16 @@ class NerResponse(BaseModel):
 
 class XnerNer(PythonModel):
     def load_context(self, context: Any) -> None:
-        from xner.core.inference.predictor import Predictor
-        from xner.core.inference.words import SimpleWords
+        # absolute: MLflow runs this file on its own, with xner/ (code_paths) on sys.path
+        from xner.core.inference.predictor import Predictor  # pyright: ignore[reportMissingImports]
+        from xner.core.inference.words import SimpleWords  # pyright: ignore[reportMissingImports]
 
         self.predictor = Predictor.from_pretrained(context.artifacts["export"], device="auto")
         self.words = SimpleWords()
 
     def predict(self, model_input: list[NerRequest], params: dict[str, Any] | None = None
                 ) -> list[NerResponse]:
-        from xner.core.inference.predictor import Tagged
+        from xner.core.inference.predictor import Tagged  # pyright: ignore[reportMissingImports]
 
         texts: list[str | None] = []
         words: list[list[Any]] = []
