@@ -65,7 +65,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
              "set": args.set}
     predictor = load_predictor(args.model, args.device, names)
     pred = run_predict(predictor, args.input, args.format, args.words, args.text_lang or args.lang or "",
-                       score=args.evaluate)
+                       score=args.evaluate, sentences=args.split_sentences)
     out_format = args.output_format or ("jsonl" if pred.inputs.format in ("text", "jsonl") else "conll")
     meta = {"model": args.model, "input": str(args.input), "input_format": pred.inputs.format,
             "word_tokenizer": pred.words_used, "decoding": predictor.decoding.to_dict(),
@@ -121,6 +121,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     help="default: jsonl for text/JSONL input, conll for CoNLL input")
     pr.add_argument("--words", choices=WORD_TOKENIZERS.names(), default="simple",
                     help="how raw text is split into words before the sub-word tokenizer")
+    pr.add_argument("--split-sentences", action="store_true",
+                    help="raw text: cut each line into sentences at . ! ? (default: a line is a sentence)")
     pr.add_argument("--text-lang", default=None, help="language of the text for --words moses")
     pr.add_argument("--evaluate", action="store_true", help="score labelled input with xner's metrics")
     pr.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")

@@ -61,13 +61,14 @@ def load_predictor(model: str, device: str = "auto", names: dict[str, Any] | Non
 
 
 def run_predict(predictor: Predictor, source: str | Path, fmt: str = "auto", words: str = "simple",
-                lang: str = "", score: bool = False) -> Prediction:
+                lang: str = "", score: bool = False, sentences: bool = False) -> Prediction:
     tokenizer = word_tokenizer(words, lang or "en")
-    inputs = read_inputs(source, fmt, tokenizer, lang)
+    inputs = read_inputs(source, fmt, tokenizer, lang, sentences)
     if score and not inputs.labelled:
         raise ConfigError(f"--evaluate needs gold tags, and {source} ({inputs.format}) has none: give a "
                           "labelled CoNLL/WikiAnn file or JSONL records with \"tags\"")
     t0 = time.perf_counter()
+    predictor.progress = True
     tags = predictor.tag(inputs.corpus)
     seconds = time.perf_counter() - t0
     scores = evaluate([s.tags for s in inputs.corpus], tags) if score else None

@@ -16,6 +16,19 @@ from .words import Word, WordTokenizer
 
 FORMATS = ("auto", "text", "conll", "wikiann", "jsonl")
 _TAG = re.compile(r"^(O|[BIES]-\S+)$")
+# a sentence ends at . ! ? (and a closing quote/bracket) before whitespace and an upper-case letter, a
+# digit or an opening quote; "Dr. Müller" is cut too (give a sentence per line where that matters)
+_SENTENCE_END = re.compile(r"[.!?][\"'»”)\]]?(\s+)(?=[\"'„«“(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """A paragraph cut into sentences by punctuation (a plain rule, no model)."""
+    parts, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        parts.append(text[start:m.start(1)])
+        start = m.end(1)
+    parts.append(text[start:])
+    return [p for p in (part.strip() for part in parts) if p]
 
 
 @dataclass
@@ -71,8 +84,9 @@ def _one_column(path: Path, text: str) -> list[list[str]]:
 
 
 def read_inputs(path: str | Path, fmt: str = "auto", words: WordTokenizer | None = None,
-                lang: str = "") -> Inputs:
-    """Read `path` (UTF-8) as `fmt`; raw text lines are split by `words`."""
+                lang: str = "", sentences: bool = False) -> Inputs:
+    """Read `path` (UTF-8) as `fmt`; raw text lines are split by `words`, and with `sentences` each
+    line is first cut into sentences (`split_sentences`)."""
     path = Path(path)
     if fmt not in FORMATS:
         raise DataFormatError(path, 0, f"one of the formats {list(FORMATS)}, got {fmt!r}")
@@ -94,14 +108,17 @@ def read_inputs(path: str | Path, fmt: str = "auto", words: WordTokenizer | None
         if not line.strip():
             continue
         if fmt == "jsonl":
-            tokens, tags, raw, offs = _json_record(path, no, line, words)
+            records = [_json_record(path, no, line, words)]
         else:
-            ws = _split(words, line)
-            tokens, tags, raw, offs = [w.text for w in ws], None, line, [(w.start, w.end) for w in ws]
-        labelled &= tags is not None
-        sents.append(Sentence(tokens, tags if tags is not None else ["O"] * len(tokens)))
-        texts.append(raw)
-        offsets.append(offs)
+            records = []
+            for part in split_sentences(line) if sentences else [line]:
+                ws = _split(words, part)
+                records.append(([w.text for w in ws], None, part, [(w.start, w.end) for w in ws]))
+        for tokens, tags, raw, offs in records:
+            labelled &= tags is not None
+            sents.append(Sentence(tokens, tags if tags is not None else ["O"] * len(tokens)))
+            texts.append(raw)
+            offsets.append(offs)
     corpus = Corpus.from_sentences(sents, name=path.name, lang=lang)
     return Inputs(corpus, texts, offsets, labelled and bool(sents), fmt)
 

@@ -104,7 +104,8 @@ class Predictor:
     """A model (returning (hidden, logits) per sub-token), its fast tokenizer and its `Decoding`."""
 
     def __init__(self, model: nn.Module, tokenizer: Any, decoding: Decoding,
-                 device: torch.device | str = "auto", batch_size: int = 64, precision: str = "auto") -> None:
+                 device: torch.device | str = "auto", batch_size: int = 64, precision: str = "auto",
+                 progress: bool = False) -> None:
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -112,6 +113,7 @@ class Predictor:
         self.label_set = decoding.label_set
         self.batch_size = batch_size
         self.precision = precision
+        self.progress = progress  # a bar over the batches (xner predict sets it; the stages do not)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: torch.device | str = "auto",
@@ -152,7 +154,8 @@ class Predictor:
             if sentences is None:
                 raise ValueError("probs() needs sentences or an encoded corpus")
             encoded = self.encode(sentences)
-        return predict(self.model, encoded, self.device, self.batch_size, precision=self.precision).probs
+        return predict(self.model, encoded, self.device, self.batch_size, precision=self.precision,
+                       progress=self.progress).probs
 
     def decode(self, probs: Sequence[np.ndarray]) -> list[list[str]]:
         """Constrained Viterbi over per-word probabilities (one model's, or an ensemble's mean)."""

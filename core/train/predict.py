@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from ..data.align import EncodedCorpus, merge_windows
 from ..data.batching import make_loader
@@ -38,8 +39,10 @@ def predict(
     batch_size: int = 64,
     language_discriminator: nn.Module | None = None,
     precision: str = "auto",
+    progress: bool = False,
 ) -> Predictions:
-    """Softmax per word (and, with a discriminator, the sentence's mean P(source) over its words)."""
+    """Softmax per word (and, with a discriminator, the sentence's mean P(source) over its words);
+    `progress` shows a bar over the batches on a terminal (`xner predict` on a long input)."""
     model.eval()
     if language_discriminator is not None:
         language_discriminator.eval()
@@ -48,7 +51,7 @@ def predict(
     row_disc: dict[int, np.ndarray] = {}
     logit_sum = np.zeros(encoded.num_sentences)
     logit_count = np.zeros(encoded.num_sentences)
-    for batch in loader:
+    for batch in tqdm(loader, desc="predict", unit="batch", leave=False, disable=None if progress else True):
         ids = batch["input_ids"].to(device, non_blocking=True)
         mask = batch["attention_mask"].to(device, non_blocking=True)
         with autocast_context(device, precision):

@@ -79,3 +79,17 @@ def test_evaluate_needs_gold_tags(tmp_path: Path) -> None:
     path.write_text("Maria ruft.\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="--evaluate needs gold tags"):
         run_predict(object(), path, score=True)  # type: ignore[arg-type]
+
+
+def test_split_sentences_cuts_a_paragraph(tmp_path: Path) -> None:
+    from xner.core.inference.inputs import split_sentences
+
+    para = 'Merkel reiste nach Paris. Dort traf sie Macron! "Wir sind einig", sagte er. 2017 war anders.'
+    assert split_sentences(para) == ["Merkel reiste nach Paris.", "Dort traf sie Macron!",
+                                     '"Wir sind einig", sagte er.', "2017 war anders."]
+    path = tmp_path / "p.txt"
+    path.write_text(para + "\n", encoding="utf-8")
+    got = read_inputs(path, "text", SimpleWords(), sentences=True)
+    assert len(got.corpus) == 4 and got.texts[1] == "Dort traf sie Macron!"
+    assert all(t[a:b] == w for t, offs, s in zip(got.texts, got.offsets, got.corpus, strict=True)
+               for (a, b), w in zip(offs, s.tokens, strict=True))
