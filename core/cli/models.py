@@ -46,7 +46,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     out, delta = export(found, args.out, force=args.force)
     prov = found.provenance()
     sys.stdout.write(f"exported {prov['variant']} {prov['language']} seed {prov['seed']} (dev F1 "
-                     f"{100 * (prov['dev_f1'] or 0):.2f}, test {100 * (prov['test_f1'] or 0):.2f}) to {out}; "
+                     f"{prov['dev_f1'] or 0:.2f}, test {prov['test_f1'] or 0:.2f}) to {out}; "
                      f"logits equal xner's to {delta:.1e}\n")
     if args.register:
         info = log_ner_model(out, run_id=args.run, registered_name=args.register,
@@ -82,7 +82,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                f"({rate:.0f} words/s)")
     if pred.scores is not None:
         c = pred.scores.conlleval
-        summary += f"; F1 {100 * c.f1:.2f} (P {100 * c.precision:.2f}, R {100 * c.recall:.2f})"
+        summary += f"; F1 {c.f1:.2f} (P {c.precision:.2f}, R {c.recall:.2f})"
         sys.stdout.write(pred.scores.report() + "\n")
     log.info("%s%s", summary, f" -> {args.output}" if args.output else "")
     return 0

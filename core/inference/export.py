@@ -100,7 +100,7 @@ def model_card(provenance: dict[str, Any], decoding: Decoding) -> str:
                 f"      - task: {{type: token-classification, name: NER}}\n"
                 f"        dataset: {{type: {provenance.get('dataset', 'ner')}, name: "
                 f"{provenance.get('dataset', 'ner')} {lang} {split}, split: {split}}}\n"
-                f"        metrics:\n          - {{type: f1, value: {f1 * 100:.2f}, name: entity F1 "
+                f"        metrics:\n          - {{type: f1, value: {f1:.2f}, name: entity F1 "
                 f"(conlleval)}}")
     body = "\n".join(results) or "      []"
     prov = "\n".join(f"| {k} | {v} |" for k, v in sorted(provenance.items()))

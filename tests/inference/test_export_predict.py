@@ -52,7 +52,8 @@ def test_export_is_xners_model_and_predict_reproduces_the_evaluate_node(trained:
     assert cfg["id2label"]["0"] == "O" and cfg["xner"]["provenance"]["node_key"] == found.model[1]
     assert cfg["xner"]["decoding"]["tags"] == list(found.decoding.tags)
     assert "is_local" not in json.loads((out / "tokenizer_config.json").read_text())
-    assert "model-index" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "model-index" in card and f"value: {found.scores['test_f1']:.2f}," in card  # percent, as xner
 
     ours, theirs = found.predictor("cpu"), Predictor.from_pretrained(out, "cpu")
     data = trained.parent / "data" / "es" / "test.txt"
