@@ -8,22 +8,17 @@ from pathlib import Path
 
 import pytest
 import torch
-from demo_experiment import TINY, tiny_experiment
+from inference_sets import SETS
 
 from xner.core.cli import main
 from xner.core.commands.export import find_model
 from xner.core.inference.export import ExportError
 from xner.core.inference.predictor import Predictor
 
-SETS = [a for s in [*TINY, "teachers.context.weight=0", "teachers.order.weight=0"] for a in ("--set", s)]
-
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("trained")
-    exp = tiny_experiment(tmp, train=40, evaluation=15)
-    assert main(["run", str(exp), *SETS, "--no-track"]) == 0
-    return exp
+def trained(trained_tracked: tuple[Path, str]) -> Path:
+    return trained_tracked[0]
 
 
 def _max_logit_delta(a: Predictor, b: Predictor, encoded) -> float:

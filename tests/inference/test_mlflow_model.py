@@ -16,22 +16,21 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from demo_experiment import TINY, tiny_experiment
+from demo_experiment import tiny_experiment
+from inference_sets import SETS
 
 from xner.core.cli import main
 from xner.core.inference.predictor import Predictor
 
-SETS = [a for s in [*TINY, "teachers.context.weight=0", "teachers.order.weight=0"] for a in ("--set", s)]
 NAME = "xner-transadv-demo-es"
 SENTENCES = [["Maria", "vive", "en", "Madrid", "."], ["El", "Real", "Madrid", "ganó", "la", "liga"]]
 
 
 @pytest.fixture(scope="module")
-def registered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def registered(trained_tracked: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+               ) -> tuple[Path, str]:
+    exp, uri = trained_tracked
     tmp = tmp_path_factory.mktemp("registered")
-    exp = tiny_experiment(tmp, train=40, evaluation=15)
-    uri = f"sqlite:///{tmp}/mlflow.db"
-    assert main(["run", str(exp), *SETS, "--tracking-uri", uri]) == 0
     assert main(["export", str(exp), *SETS, "--seed", "best", "--out", str(tmp / "export"),
                  "--register", NAME, "--alias", "champion", "--tracking-uri", uri]) == 0
     return tmp / "export", uri
