@@ -138,3 +138,15 @@ def test_log_models_best_logs_the_best_dev_seed_in_its_seed_run(tmp_path: Path) 
     assert len(models) == 1
     best = max(seeds.values(), key=lambda r: (r.data.metrics["dev_f1"], -int(r.data.tags["seed"])))
     assert models[0].source_run_id == best.info.run_id
+
+
+def test_xner_predict_reads_a_registered_model(registered, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    export, uri = registered
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps({"tokens": t}) + "\n" for t in SENTENCES), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", f"models:/{NAME}@champion", "--input", str(data), "--output", str(out)]) == 0
+    assert [json.loads(ln)["tags"] for ln in out.read_text().splitlines()] == _expected(export)
+    assert main(["predict", "models:/no-such-model@champion", "--input", str(data)]) == 2
