@@ -63,7 +63,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     names = {"variant": args.variant, "lang": args.lang, "seed": args.seed, "member": args.member,
              "set": args.set}
-    predictor = load_predictor(args.model, args.device, names)
+    predictor = load_predictor(args.model, args.device, names, args.tracking_uri)
     pred = run_predict(predictor, args.input, args.format, args.words, args.text_lang or args.lang or "",
                        score=args.evaluate, sentences=args.split_sentences)
     out_format = args.output_format or ("jsonl" if pred.inputs.format in ("text", "jsonl") else "conll")
@@ -126,4 +126,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--text-lang", default=None, help="language of the text for --words moses")
     pr.add_argument("--evaluate", action="store_true", help="score labelled input with xner's metrics")
     pr.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    pr.add_argument("--tracking-uri", default=None, help="where a models:/ or runs:/ MODEL is registered; "
+                    "default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
     pr.set_defaults(func=_cmd_predict)

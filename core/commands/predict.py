@@ -39,13 +39,16 @@ class Prediction:
                 zip(self.inputs.corpus, self.tags, self.inputs.offsets, self.inputs.texts, strict=True)]
 
 
-def load_predictor(model: str, device: str = "auto", names: dict[str, Any] | None = None) -> Predictor:
-    """MODEL: an `xner export` directory, a `models:/NAME@alias` (or runs:/) MLflow URI, or an
-    experiment YAML with `names` (variant, lang, seed, member, set) naming a stored model."""
+def load_predictor(model: str, device: str = "auto", names: dict[str, Any] | None = None,
+                   tracking_uri: str | None = None) -> Predictor:
+    """MODEL: an `xner export` directory, a `models:/NAME@alias` (or runs:/) MLflow URI read from
+    `tracking_uri` (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db), or an experiment YAML with
+    `names` (variant, lang, seed, member, set) naming a stored model."""
     if model.startswith(("models:/", "runs:/")):
         from ..tracking.models import download_export
+        from ..tracking.tracker import resolve_tracking_uri
 
-        return Predictor.from_pretrained(download_export(model), device)
+        return Predictor.from_pretrained(download_export(model, resolve_tracking_uri(tracking_uri)), device)
     path = Path(model)
     if path.is_dir():
         return Predictor.from_pretrained(path, device)

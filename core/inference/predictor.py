@@ -36,6 +36,7 @@ class Decoding:
     stride: int | None = None  # words of overlap between windows; None: a quarter of the budget
     allow_inside_start: bool = False  # Viterbi may open an entity with I-X (off: the papers' IOB2)
     scheme: str = SCHEME
+    precision: str = "auto"  # the evaluate node's (fp32 | bf16 | auto): a GPU tags as it scored
 
     def __post_init__(self) -> None:
         if self.scheme != SCHEME:
@@ -57,7 +58,7 @@ class Decoding:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Decoding:
-        known = {"tags", "max_length", "stride", "allow_inside_start", "scheme"}
+        known = {"tags", "max_length", "stride", "allow_inside_start", "scheme", "precision"}
         return cls(**{k: (tuple(v) if k == "tags" else v) for k, v in d.items() if k in known})
 
 
@@ -104,7 +105,7 @@ class Predictor:
     """A model (returning (hidden, logits) per sub-token), its fast tokenizer and its `Decoding`."""
 
     def __init__(self, model: nn.Module, tokenizer: Any, decoding: Decoding,
-                 device: torch.device | str = "auto", batch_size: int = 64, precision: str = "auto",
+                 device: torch.device | str = "auto", batch_size: int = 64, precision: str | None = None,
                  progress: bool = False) -> None:
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.model = model.to(self.device).eval()
@@ -112,7 +113,7 @@ class Predictor:
         self.decoding = decoding
         self.label_set = decoding.label_set
         self.batch_size = batch_size
-        self.precision = precision
+        self.precision = precision or decoding.precision
         self.progress = progress  # a bar over the batches (xner predict sets it; the stages do not)
 
     @classmethod

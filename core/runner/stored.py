@@ -46,9 +46,9 @@ class StoredModel:
     @property
     def decoding(self) -> Decoding:
         p = self.manifest(self.model)["params"]
-        inside = bool(self.manifest(self.evaluate)["params"].get("viterbi_inside_start", False))
+        ev = self.manifest(self.evaluate)["params"]
         return Decoding(tuple(label_set_for(p["data"]["format"]).tags), p["encoder"]["max_length"], None,
-                        inside)
+                        bool(ev.get("viterbi_inside_start", False)), precision=ev.get("precision", "auto"))
 
     def provenance(self) -> dict[str, Any]:
         return {"node_key": self.model[1], "stage": self.model[0], **self.about,

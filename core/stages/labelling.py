@@ -122,9 +122,10 @@ def run_evaluate(ctx: StageContext) -> dict[str, Any]:
     p, svc = ctx.node.params, ctx.services
     ls = label_set_for(p["data"]["format"])
     edir = encoder_dir(ctx)
-    decoding = Decoding(tuple(ls.tags), p["encoder"]["max_length"], None, p["viterbi_inside_start"])
+    decoding = Decoding(tuple(ls.tags), p["encoder"]["max_length"], None, p["viterbi_inside_start"],
+                        precision=p["precision"])
     predictors = [Predictor(svc.load_model(p["encoder"], edir, len(ls), ctx.input_dir(r) / ckpt.MODEL),
-                            svc.tokenizer(edir), decoding, svc.device, precision=p["precision"])
+                            svc.tokenizer(edir), decoding, svc.device)
                   for r in _model_roles(ctx)]
     out: dict[str, Any] = {}
     for split, role in (("dev", "tgt_dev"), ("test", "tgt_test")):

@@ -84,10 +84,13 @@ def run_tags(run_id: str) -> dict[str, str]:
         raise ConfigError(f"no MLflow run {run_id!r} at {_uri()}: {exc.message}") from exc
 
 
-def download_export(uri: str) -> Path:
+def download_export(uri: str, tracking_uri: str | None = None) -> Path:
     """The export directory inside a logged xner model (`models:/NAME@alias`, `runs:/ID/name`)."""
     import mlflow
     from mlflow.exceptions import MlflowException
+
+    if tracking_uri is not None:
+        mlflow.set_tracking_uri(tracking_uri)
 
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
