@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,26 @@ def open_study_run(uri: str, experiment: str, study: str, location: str, space: 
 
 
 def close_trial_run(uri: str, run_id: str, state: str, values: Mapping[str, Any],
-                    metrics: Mapping[str, float], error: str | None = None, status: str | None = None
-                    ) -> None:
+                    metrics: Mapping[str, float], error: str | None = None, status: str | None = None,
+                    attempts: int = 3) -> None:
     """A trial's run after Optuna has its state: the sampled values as params, the objective (mean
-    target-dev F1) and the mean test F1 as metrics, the state as a tag; not FINISHED unless COMPLETE."""
+    target-dev F1) and the mean test F1 as metrics, the state as a tag; not FINISHED unless COMPLETE.
+
+    Tried `attempts` times (1 s, 2 s apart): on SIGTERM every worker closes its run at once, and a
+    sqlite store under load answers one of them "database is locked"; idempotent, so a retry is safe."""
+    for attempt in range(attempts):
+        try:
+            _close_trial_run(uri, run_id, state, values, metrics, error, status)
+            return
+        except Exception as exc:
+            if attempt == attempts - 1:
+                raise
+            log.debug("closing run %s: %s; retrying", run_id, exc)
+            time.sleep(1 + attempt)
+
+
+def _close_trial_run(uri: str, run_id: str, state: str, values: Mapping[str, Any],
+                     metrics: Mapping[str, float], error: str | None, status: str | None) -> None:
     from mlflow.entities import Metric, Param, RunTag
 
     client = _client(uri)
