@@ -92,3 +92,20 @@ def test_export_refuses_what_it_cannot_write_exactly(trained: Path, tmp_path: Pa
         export(find_model(str(trained), _sets(), None, "es", 1), out)
     assert list(tmp_path.iterdir()) == [out]  # nothing half-written beside it
     assert main(["export", str(trained), *SETS, "--seed", "7", "--out", str(tmp_path / "y")]) == 2
+
+
+def test_a_sentence_longer_than_the_window_keeps_every_word(trained: Path, tmp_path: Path) -> None:
+    """A 300-word sentence, longer than one window of the model's max_length: cut into overlapping
+    windows as in training, every word tagged exactly once, and the CLI tags it the same."""
+    found = find_model(str(trained), _sets(), None, "es", 1)
+    predictor = found.predictor("cpu")
+    words = (["Maria", "vive", "en", "Madrid", "con", "Juan", "Pérez", "."] * 38)[:300]
+    enc = predictor.encode([words])
+    assert len(enc) > 1  # more than one window row for the one sentence
+    tags = predictor.tag([words])[0]
+    assert len(tags) == 300 and all(t in predictor.label_set.tags for t in tags)
+    out = tmp_path / "long.jsonl"
+    (tmp_path / "long.txt").write_text(" ".join(words) + "\n", encoding="utf-8")
+    assert main(["predict", str(trained), *SETS, "--lang", "es", "--seed", "1", "--input",
+                 str(tmp_path / "long.txt"), "--output", str(out)]) == 0
+    assert json.loads(out.read_text())["tags"] == tags

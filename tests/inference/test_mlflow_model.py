@@ -150,3 +150,14 @@ def test_xner_predict_reads_a_registered_model(registered, tmp_path: Path,
     assert main(["predict", f"models:/{NAME}@champion", "--input", str(data), "--output", str(out)]) == 0
     assert [json.loads(ln)["tags"] for ln in out.read_text().splitlines()] == _expected(export)
     assert main(["predict", "models:/no-such-model@champion", "--input", str(data)]) == 2
+
+
+def test_the_logged_model_has_a_signature_and_an_input_example(registered) -> None:
+    import mlflow
+
+    _, uri = registered
+    mlflow.set_tracking_uri(uri)
+    info = mlflow.models.get_model_info(f"models:/{NAME}@champion")
+    assert info.signature is not None and info.saved_input_example_info is not None
+    fields = str(info.signature.inputs)
+    assert "text" in fields and "tokens" in fields
