@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -96,4 +97,4 @@ if __name__ == "__main__":
     ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
     for line in run(a.sentences, a.device):
-        print(line)
+        sys.stdout.write(line + "\n")

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ..errors import XnerError
+from ..models.encoder import replace_dir
 from .predictor import Decoding
 
 log = logging.getLogger(__name__)
@@ -139,13 +140,7 @@ def write_export(hf: nn.Module, tokenizer: Any, decoding: Decoding, provenance: 
                 cfg.pop(key, None)
             tok_cfg.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / "README.md").write_text(model_card(provenance, decoding), encoding="utf-8")
-        if final.exists():
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, final)
+        replace_dir(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -120,6 +120,12 @@ def save_encoder(bundle: EncoderBundle, directory: str | Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     bundle.model.save_pretrained(tmp)
     bundle.tokenizer.save_pretrained(tmp)
+    return replace_dir(tmp, final)
+
+
+def replace_dir(tmp: Path, final: Path) -> Path:
+    """Move a fully written directory `tmp` to `final`, setting aside and then removing an old one,
+    so that `final` is never half-written."""
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         os.replace(final, old)
