@@ -33,10 +33,9 @@ def _version() -> str:
     """xner's version as installed, with torch's build: what a bug report needs first."""
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        own = version("xner")
-    except PackageNotFoundError:
-        own = "unknown (not installed)"
+    from ..runner.stored import xner_version
+
+    own = xner_version()
     try:
         torch_version = version("torch")
     except PackageNotFoundError:

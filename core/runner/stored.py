@@ -22,7 +22,7 @@ def xner_version() -> str:
     try:
         return version("xner")
     except PackageNotFoundError:
-        return "unknown"
+        return "unknown (not installed)"
 
 
 @dataclass
