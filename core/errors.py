@@ -23,6 +23,11 @@ class DataFormatError(XnerError, ValueError):
         super().__init__(f"{path}:{line}: {message}")
 
 
+class StoreError(XnerError, OSError):
+    """The store folder cannot be used (a file in the way, no permission); the message names the
+    `store:` setting and the path."""
+
+
 class UnknownComponentError(XnerError, KeyError):
     """A component name is not registered; the message lists the known names and the closest match."""
 

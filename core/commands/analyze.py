@@ -29,6 +29,7 @@ import pandas as pd
 from .. import runner
 from ..config.loader import load_experiment
 from ..engine.graph import Node, topological
+from ..engine.store import cache_dir
 from ..reporting import diagnostics as dx
 from ..reporting.dev_errors import error_kinds, read_dev_predictions
 from ..reporting.dev_labels import dev_label_rows
@@ -106,7 +107,7 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     cfg = load_experiment(path, list(overrides))
     exp = runner.build(path, list(overrides), list(cfg.variants), include_base=True, device=device)
     store = exp.store
-    svc = Services(cache_dir=Path(cfg.store).parent / "cache", device=exp.device)
+    svc = Services(cache_dir=cache_dir(cfg.store), device=exp.device)
     done = [n for n in topological([t.node for t in exp.targets]) if store.has(n.stage, n.key)]
     log.info("%s: %d of the experiment's nodes are finished in %s", cfg.name, len(done), cfg.store)
     result = Analysis(cfg.name)

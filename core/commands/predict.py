@@ -14,10 +14,10 @@ from typing import Any
 
 from ..data.metrics import NerScores, evaluate
 from ..data.readers import write_conll
+from ..data.words import word_tokenizer
 from ..errors import ConfigError
 from ..inference.inputs import Inputs, read_inputs
 from ..inference.predictor import Predictor, Tagged
-from ..inference.words import word_tokenizer
 
 log = logging.getLogger(__name__)
 

@@ -125,7 +125,29 @@ class DataConfig(Section):
     max_train_sentences: int | None = Field(None, gt=0, description="subsample (CPU proxies)")
     max_eval_sentences: int | None = Field(None, gt=0, description="subsample dev/test")
     unlabeled_split: str = Field("train", description="target split used without its labels")
+    unlabeled_format: Literal["labelled", "tokens", "raw"] = Field(
+        "labelled", description="the unlabelled target file: labelled (a `format` file, tags ignored) | "
+        "tokens (one token per line, blank line between sentences) | raw (one sentence per line)")
+    word_tokenizer: str = Field("simple", description="unlabeled_format raw: the registered word "
+                                "tokenizer that splits each line (the one `xner predict --words` uses)")
+    labels: list[str] | None = Field(None, description="entity types (e.g. [PER, ORG, DATE]); None: the "
+                                     "types of the source train file. Target files are checked against them")
     encoding: str | None = Field(None, description="file encoding; None: detect")
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: list[str] | None) -> list[str] | None:
+        if labels is None:
+            return None
+        if not labels:
+            raise ValueError("[] names no entity type; list them (e.g. [PER, ORG]) or leave it unset")
+        bad = [t for t in labels if not t or any(c.isspace() for c in t) or t.startswith(("B-", "I-"))
+               or t == "O"]
+        if bad:
+            raise ValueError(f"{bad}: entity types are bare names such as PER or DATE (no B-/I-, no spaces)")
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"{labels} lists a type twice")
+        return labels
 
     @field_validator("root")
     @classmethod
@@ -377,13 +399,21 @@ class ExperimentConfig(Section):
     pseudo_label: PseudoLabelConfig = Field(default_factory=PseudoLabelConfig)
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
-    store: str = Field(".xner/store", description="stage cache, relative to the working directory")
+    store: str = Field(".xner/store", description="stage cache (and, in its .cache/, the parsed corpora); "
+                       "relative: against the working directory; ~ is the home folder")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
     variants: dict[str, dict[str, Any]] = Field({}, description="name -> {dotted.path: value}")
 
     _base_dir: Path | None = PrivateAttr(None)
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, store: str) -> str:
+        if not store.strip():
+            raise ValueError("'' is empty; give the folder that holds the stage cache")
+        return str(Path(store).expanduser())
 
     @field_validator("seeds")
     @classmethod

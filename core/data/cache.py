@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,19 +31,15 @@ def _digest(parts: dict[str, Any]) -> str:
 
 
 def corpus_key(
-    path: str | Path, format: str, lang: str, encoding: str | None = None, name: str | None = None
+    path: str | Path, format: str, lang: str, encoding: str | None = None, name: str | None = None,
+    words: str = "simple",
 ) -> str:
-    """The cache key of `read_corpus(path, format, lang, encoding, name)`."""
-    return _digest(
-        {
-            "file": file_sha256(path),
-            "reader": readers.READER_VERSION,
-            "format": format,
-            "lang": lang,
-            "encoding": encoding,
-            "name": name,
-        }
-    )
+    """The cache key of `read_corpus(path, format, lang, encoding, name, words)`."""
+    parts = {"file": file_sha256(path), "reader": readers.READER_VERSION, "format": format, "lang": lang,
+             "encoding": encoding, "name": name}
+    if format == "raw":  # only raw text is split by a word tokenizer
+        parts["words"] = words
+    return _digest(parts)
 
 
 def cached_corpus(
@@ -52,6 +50,7 @@ def cached_corpus(
     *,
     encoding: str | None = None,
     name: str | None = None,
+    words: str = "simple",
 ) -> Corpus:
     """`read_corpus` through a parquet cache in `cache_dir`; a second call reads parquet, no parse.
 
@@ -60,7 +59,7 @@ def cached_corpus(
     """
     if name is None:
         name = readers.default_name(Path(path))  # resolve now so the key and the result agree
-    key = corpus_key(path, format, lang, encoding, name)
+    key = corpus_key(path, format, lang, encoding, name, words)
     entry = Path(cache_dir) / f"corpus-{key[:32]}.parquet"
     if entry.is_file():
         try:
@@ -69,10 +68,24 @@ def cached_corpus(
             return corpus
         except (pa.ArrowException, OSError) as e:
             logger.warning("%s: unreadable cache entry %s (%s); parsing again", path, entry, e)
-    corpus = readers.read_corpus(path, format=format, lang=lang, encoding=encoding, name=name)
+    corpus = readers.read_corpus(path, format=format, lang=lang, encoding=encoding, name=name, words=words)
     corpus.to_parquet(entry)
     logger.debug("%s: cached %d sentences as %s", path, len(corpus), entry)
     return corpus
+
+
+def file_entity_types(path: str | Path, format: str, encoding: str | None = None) -> tuple[str, ...]:
+    """The entity types a labelled file uses, sorted (`B-DATE` -> DATE): a label set read from the
+    source data itself. Memoised on the file's size and mtime, since every node builder asks."""
+    st = os.stat(path)
+    return _entity_types(str(path), format, encoding, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _entity_types(path: str, format: str, encoding: str | None, size: int, mtime: int) -> tuple[str, ...]:
+    tags = readers.read_corpus(path, format=format, encoding=encoding).table.column("tags")
+    found = tags.combine_chunks().flatten().unique().to_pylist()
+    return tuple(sorted({t[2:] for t in found if t != "O"}))
 
 
 class VocabTokenizer(Protocol):

@@ -9,6 +9,7 @@ import torch
 
 CONLL_TYPES: tuple[str, ...] = ("LOC", "MISC", "ORG", "PER")
 WIKIANN_TYPES: tuple[str, ...] = ("LOC", "ORG", "PER")
+FORMAT_TYPES: dict[str, tuple[str, ...]] = {"conll": CONLL_TYPES, "wikiann": WIKIANN_TYPES}
 IGNORE_INDEX = -100  # label id of sub-tokens that carry no label (cross_entropy's default ignore_index)
 
 

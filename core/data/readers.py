@@ -1,4 +1,4 @@
-"""CoNLL-2002/2003 and WikiAnn readers and the CoNLL writer.
+"""CoNLL-2002/2003 and WikiAnn readers, the unlabelled target-text readers, and the CoNLL writer.
 
 Every reader returns an IOB2 `Corpus`: IOB1 files and stray `I-X` span openings (WikiAnn zh has ~4%)
 are repaired so that the entity spans are exactly those conlleval sees in the original file. Parsing is
@@ -20,11 +20,13 @@ import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataFormatError, MissingDataFileError
 from .corpus import SCHEMA, Corpus
+from .words import word_tokenizer
 
 logger = logging.getLogger(__name__)
 
 READER_VERSION = "1"  # bump whenever parsing changes what a file reads as: it keys the parquet cache
-FORMATS = ("conll", "wikiann")
+FORMATS = ("conll", "wikiann")  # labelled
+UNLABELLED_FORMATS = ("tokens", "raw")  # target text without tags: one token per line | one sentence per line
 DOCSTART = "-DOCSTART-"
 _TAG = re.compile(r"(?:O|[BI]-\S+)\Z")
 _WS = re.compile(r"[ \t]+")  # ASCII only: str.split() would also split on \x85/\xa0 inside latin-1 tokens
@@ -249,19 +251,68 @@ def first_line_with_type(path: Path, types: Sequence[str], encoding: str | None 
     return 0
 
 
+def _unlabelled(path: Path, tokens: list[list[str]], lang: str, name: str | None, what: str) -> Corpus:
+    if not tokens:
+        raise DataFormatError(path, 1, f"no sentences ({what})")
+    tok_arr = pa.array(tokens, SCHEMA.field("tokens").type)
+    langs = pa.repeat(pa.scalar(lang, pa.string()), len(tok_arr.values))
+    return _corpus(tok_arr, [["O"] * len(t) for t in tokens], langs,
+                   name if name is not None else default_name(path), lang)
+
+
+def read_tokens(
+    path: str | Path, lang: str = "", encoding: str | None = None, name: str | None = None
+) -> Corpus:
+    """Unlabelled one-column CoNLL: a token per line, a blank line between sentences. Further columns
+    (a labelled file) are ignored, so the same file serves labelled and unlabelled; every tag is `O`."""
+    path = Path(path)
+    sentences: list[list[str]] = []
+    cur: list[str] = []
+    for line in _read_text(path, encoding).split("\n"):
+        cols = _WS.split(line.strip(" \t\r"))
+        if not cols[0] or cols[0] == DOCSTART:
+            if cur:
+                sentences.append(cur)
+                cur = []
+            continue
+        cur.append(cols[0])
+    if cur:
+        sentences.append(cur)
+    return _unlabelled(path, sentences, lang, name, "only blank and -DOCSTART- lines")
+
+
+def read_raw(
+    path: str | Path, lang: str = "", encoding: str | None = None, name: str | None = None,
+    words: str = "simple",
+) -> Corpus:
+    """Raw text, one sentence per line, split into words by the registered word tokenizer `words`:
+    the same split `xner predict` gives raw text, so a model learns on the words it will later see."""
+    path = Path(path)
+    split = word_tokenizer(words, lang or "en")
+    sentences = [[w.text for w in split(line)] for line in _read_text(path, encoding).split("\n")]
+    return _unlabelled(path, [s for s in sentences if s], lang, name, "no line holds a word")
+
+
 def read_corpus(
     path: str | Path,
     format: str = "conll",
     lang: str = "",
     encoding: str | None = None,
     name: str | None = None,
+    words: str = "simple",
 ) -> Corpus:
-    """Dispatch on `format` (`conll` or `wikiann`), the name an experiment config carries."""
+    """Dispatch on `format`, the name an experiment config carries: `conll` or `wikiann` (labelled),
+    `tokens` or `raw` (unlabelled target text; `words` splits raw lines)."""
     if format == "conll":
         return read_conll(path, lang=lang, encoding=encoding, name=name)
     if format == "wikiann":
         return read_wikiann(path, lang=lang, name=name, encoding=encoding)
-    raise ConfigError(f"format: unknown data format {format!r}; expected one of {list(FORMATS)}")
+    if format == "tokens":
+        return read_tokens(path, lang=lang, encoding=encoding, name=name)
+    if format == "raw":
+        return read_raw(path, lang=lang, encoding=encoding, name=name, words=words)
+    raise ConfigError(f"format: unknown data format {format!r}; expected one of "
+                      f"{list(FORMATS + UNLABELLED_FORMATS)}")
 
 
 def load_split(

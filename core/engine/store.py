@@ -30,14 +30,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import StoreError
 from .hashing import file_sha256
 from .locks import dead_owner, owner, process_alive
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "node.json"
+CACHE = ".cache"  # parsed corpora and tokenizations, inside the store so that a store is one folder
 QUARANTINE = ".quarantine"
 PROGRESS = ".progress.json"  # how far a partial node's stage has got (epoch, dev F1); never committed
+
+
+def cache_dir(store: str | Path) -> Path:
+    """The corpus cache of the store at `store` (without creating the store)."""
+    return Path(store).expanduser() / CACHE
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -115,14 +122,30 @@ class Store:
     """`<root>/<stage>/<key>/` holds a finished node; `node.json` in it is its manifest."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = Path(root).expanduser()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.root, os.W_OK | os.X_OK):
+                raise PermissionError(f"no write permission on {self.root}")
+        except (FileExistsError, NotADirectoryError) as exc:
+            blocker = next((p for p in [self.root, *self.root.parents] if p.exists() and not p.is_dir()),
+                           self.root)
+            raise StoreError(f"store: {self.root} cannot be a folder: {blocker} is a file "
+                             f"({type(exc).__name__}); set store to a folder path") from None
+        except OSError as exc:
+            raise StoreError(f"store: cannot create or write {self.root} ({exc.strerror or exc}); "
+                             f"set store to a writable folder") from None
         self._by_base: dict[str, dict[str, str]] = {}  # stage -> base_key -> key, built on demand
         self._sound: dict[tuple[str, str], dict[str, Any]] = {}  # verified in this process
         self._sweep()
 
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / key
+
+    @property
+    def cache(self) -> Path:
+        """Where parsed corpora and tokenizations are cached: `.cache/` inside the store."""
+        return cache_dir(self.root)
 
     # -- reading, verified ------------------------------------------------------------------------
     def _load(self, stage: str, key: str, full: bool = False) -> dict[str, Any]:

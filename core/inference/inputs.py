@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..data.corpus import Corpus, Sentence
 from ..data.readers import read_corpus
+from ..data.words import Word, WordTokenizer
 from ..errors import DataFormatError
-from .words import Word, WordTokenizer
 
 FORMATS = ("auto", "text", "conll", "wikiann", "jsonl")
 _TAG = re.compile(r"^(O|[BIES]-\S+)$")

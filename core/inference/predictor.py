@@ -18,10 +18,10 @@ from torch import nn
 from ..data.align import EncodedCorpus, encode_corpus
 from ..data.corpus import Corpus, Sentence, entity_spans
 from ..data.labels import LabelSet
+from ..data.words import Word, WordTokenizer
 from ..errors import ConfigError
 from ..models.device import resolve_device
 from ..train.predict import decode, predict
-from .words import Word, WordTokenizer
 
 SCHEME = "IOB2+viterbi"  # the only decoding xner has: tags constrained to valid IOB2 paths
 

@@ -11,7 +11,8 @@ is what a soft-label student flattens into `O`. Dev only: this decides nothing o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,9 +23,10 @@ from ..train.pseudo import weighted_union
 from . import diagnostics as dx
 
 
-def gold_mass(gold: Sequence[Sequence[str]], probs: Sequence[np.ndarray], fmt: str) -> dict[str, float]:
+def gold_mass(gold: Sequence[Sequence[str]], probs: Sequence[np.ndarray], data: Mapping[str, Any]
+              ) -> dict[str, float]:
     """Mean probability of each gold word's type (B-X + I-X) under `probs`, per entity type."""
-    ls = label_set_for(fmt)
+    ls = label_set_for(data)
     cols = {t: [ls.index(f"B-{t}"), ls.index(f"I-{t}")] for t in ls.entity_types}
     sums = dict.fromkeys(cols, 0.0)
     counts = dict.fromkeys(cols, 0)
@@ -40,7 +42,7 @@ def gold_mass(gold: Sequence[Sequence[str]], probs: Sequence[np.ndarray], fmt: s
 def dev_label_rows(store: Store, svc: Services, pseudo: Node, students: Sequence[Node]) -> list[dict]:
     """Rows: every input model of `pseudo` on target dev, their combination, each student's evaluate."""
     lab = dx.label_with(store, svc, pseudo, "tgt_dev")
-    fmt = pseudo.params["data"]["format"]
+    data = pseudo.params["data"]
     probs = {r.removeprefix("model:"): lab.preds[r].probs for r in sorted(lab.preds)}
     combined = []
     if pseudo.params["combine"] == "weighted":
@@ -48,7 +50,7 @@ def dev_label_rows(store: Store, svc: Services, pseudo: Node, students: Sequence
     else:
         combined.append((f"best-of-seeds ({pseudo.params['confidence']})",
                          dx.choose(lab, pseudo.params["confidence"])[0]))
-    rows = [{"labels": name, **dx.label_scores(lab.gold, p, fmt, svc), **gold_mass(lab.gold, p, fmt)}
+    rows = [{"labels": name, **dx.label_scores(lab.gold, p, data, svc), **gold_mass(lab.gold, p, data)}
             for name, p in [*probs.items(), *combined]]
     for ev in students:
         r = store.manifest("evaluate", ev.key)["result"]

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -50,10 +51,10 @@ def source_kind(node: Node) -> str:
 # -- Table 3 ------------------------------------------------------------------------------------
 @torch.no_grad()
 def word_features(model: torch.nn.Module, corpus: Corpus, svc: Services, edir: str, max_length: int,
-                  fmt: str) -> torch.Tensor:
+                  data: Mapping[str, Any]) -> torch.Tensor:
     """Encoder features [N_words, H] at the first sub-token of every word."""
     model.eval()
-    encoded = svc.encode(corpus, edir, label_set_for(fmt), max_length)
+    encoded = svc.encode(corpus, edir, label_set_for(data), max_length)
     out = []
     for batch in make_loader(encoded, 64, shuffle=False):
         h = model.encoder(batch["input_ids"].to(svc.device), batch["attention_mask"].to(svc.device))
@@ -102,7 +103,7 @@ def language_probe(store: Store, svc: Services, sources: Sequence[Node], max_sen
     data, enc = first.params["data"], first.params["encoder"]
     splits = {r: _sample(svc.split(data, r), max_sentences) for r in ("src_train", "tgt_train", "src_dev",
                                                                       "tgt_test")}
-    ls = label_set_for(data["format"])
+    ls = label_set_for(data)
     todo: list[tuple[str, int | None, Node | None]] = [("pretrained encoder", None, None)]
     todo += [(source_kind(n), n.seed, n) for n in sources]
     for kind, seed, node in todo:
@@ -110,7 +111,7 @@ def language_probe(store: Store, svc: Services, sources: Sequence[Node], max_sen
         edir = encoder_dir(ctx)
         model = (svc.new_model(enc, edir, len(ls)) if node is None else
                  svc.load_model(enc, edir, len(ls), store.path(node.stage, node.key) / MODEL))
-        feats = {r: word_features(model, c, svc, edir, enc["max_length"], data["format"])
+        feats = {r: word_features(model, c, svc, edir, enc["max_length"], data)
                  for r, c in splits.items()}
         acc = probe_accuracy((feats["src_train"], feats["tgt_train"]), (feats["src_dev"], feats["tgt_test"]))
         rows.append({"model": kind, "seed": seed, "accuracy": acc})
@@ -140,19 +141,20 @@ def label_with(store: Store, svc: Services, pseudo: Node, role: str) -> Labelled
                                      for r in _model_roles(ctx)})
 
 
-def _f1(gold: list[list[str]], probs: Sequence[np.ndarray], fmt: str, svc: Services,
+def _f1(gold: list[list[str]], probs: Sequence[np.ndarray], data: Mapping[str, Any], svc: Services,
         keep: Sequence[int] | None = None) -> float:
     idx = range(len(gold)) if keep is None else keep
     if not len(idx):
         return float("nan")
-    tags = decode([probs[i] for i in idx], label_set_for(fmt), svc.device)
+    tags = decode([probs[i] for i in idx], label_set_for(data), svc.device)
     return quick_f1([gold[i] for i in idx], tags)[0]
 
 
-def label_scores(gold: list[list[str]], probs: Sequence[np.ndarray], fmt: str, svc: Services) -> dict:
+def label_scores(gold: list[list[str]], probs: Sequence[np.ndarray], data: Mapping[str, Any], svc: Services
+                 ) -> dict:
     """F1 of Viterbi-decoded labels, overall and per entity type (`f1_MISC`...): the type that
     collapses in a student shows here first, in the labels it learns from."""
-    tags = decode(list(probs), label_set_for(fmt), svc.device)
+    tags = decode(list(probs), label_set_for(data), svc.device)
     scores = evaluate(gold, tags).conlleval
     return {"f1_all": scores.f1, **{f"f1_{t}": v.f1 for t, v in sorted(scores.per_type.items())}}
 
@@ -169,21 +171,21 @@ def choose(lab: Labelled, rule: str) -> tuple[list[np.ndarray], np.ndarray | Non
 
 
 def split_f1(lab: Labelled, soft: Sequence[np.ndarray], keep: np.ndarray, svc: Services) -> dict:
-    fmt = lab.node.params["data"]["format"]
+    data = lab.node.params["data"]
     other = np.setdiff1d(np.arange(len(soft)), keep)
-    return {"f1_all": _f1(lab.gold, soft, fmt, svc), "f1_selected": _f1(lab.gold, soft, fmt, svc, keep),
-            "f1_other": _f1(lab.gold, soft, fmt, svc, other), "n_selected": len(keep), "n_other": len(other)}
+    return {"f1_all": _f1(lab.gold, soft, data, svc), "f1_selected": _f1(lab.gold, soft, data, svc, keep),
+            "f1_other": _f1(lab.gold, soft, data, svc, other), "n_selected": len(keep), "n_other": len(other)}
 
 
 def pseudo_quality(store: Store, svc: Services, pseudo: Node, ratios: Sequence[float]) -> list[dict]:
     """Rows: each input model alone, each combination rule, and the node's own stored soft labels,
     with F1 on the selected / other sentences for every ρ a select node of it uses."""
     lab = label_with(store, svc, pseudo, "tgt_train")
-    fmt = pseudo.params["data"]["format"]
+    data = pseudo.params["data"]
     rows: list[dict] = []
     for role in sorted(lab.preds):
         rows.append({"labels": role.removeprefix("model:"),
-                     **label_scores(lab.gold, lab.preds[role].probs, fmt, svc)})
+                     **label_scores(lab.gold, lab.preds[role].probs, data, svc)})
     stored = pq.read_table(store.path("pseudo_label", pseudo.key) / "soft.parquet").to_pydict()
     soft = [np.asarray(p, dtype=np.float32) for p in stored["probs"]]
     p_source = np.asarray(stored["source_prob"], dtype=np.float64)
@@ -194,7 +196,7 @@ def pseudo_quality(store: Store, svc: Services, pseudo: Node, ratios: Sequence[f
         candidates += [(f"best-of-seeds ({rule})", *choose(lab, rule))
                        for rule in ("sum-prob", "mean-max-logit")]
     for i, (label, probs, ps) in enumerate(candidates):
-        types = label_scores(lab.gold, probs, fmt, svc) if i == 0 else {}  # the stored labels, all sentences
+        types = label_scores(lab.gold, probs, data, svc) if i == 0 else {}  # the stored labels, all sentences
         types.pop("f1_all", None)
         for ratio in ratios if ps is not None else [1.0]:
             keep = top_ratio(l_score(ps), ratio) if ps is not None else np.arange(len(probs))

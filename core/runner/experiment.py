@@ -21,7 +21,7 @@ import torch
 
 from ..config.loader import ExperimentConfig, load_experiment
 from ..engine.graph import Node, Plan, RunSummary, make_plan
-from ..engine.store import Store
+from ..engine.store import Store, cache_dir
 from ..errors import ConfigError
 from ..plugins import METHODS, load_plugins
 from ..stages.builders import check_components, check_graph
@@ -181,7 +181,7 @@ def services_for(exp: Experiment, device: torch.device | None = None) -> Any:
     from ..stages.services import Services
 
     cfg0 = next(iter(exp.configs.values()))
-    return Services(cache_dir=Path(cfg0.store).parent / "cache", device=device or exp.device)
+    return Services(cache_dir=cache_dir(cfg0.store), device=device or exp.device)
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:
@@ -192,14 +192,31 @@ def mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(ok), (statistics.stdev(ok) if len(ok) > 1 else 0.0)
 
 
+def mean_std_text(values: list[float]) -> str:
+    """`63.55 ± 1.20`; one value: `63.55 (n=1)`, since a zero std would claim a spread never measured;
+    none: `—`."""
+    m, s = mean_std(values)
+    n = sum(not math.isnan(v) for v in values)
+    if n == 0:
+        return "—"
+    return f"{m:6.2f} ± {s:5.2f}" if n > 1 else f"{m:6.2f} (n=1) "
+
+
 def format_results(results: Results, names: dict[str, str] | None = None) -> str:
-    """Mean ± std over seeds per variant and language (failed seeds excluded and counted)."""
+    """Mean ± std over seeds per variant and language (failed seeds excluded and counted). A language
+    without a target dev or test set has no score there (`—`): score its model with
+    `xner predict --evaluate` wherever a labelled file turns up."""
     lines = [f"{'variant':<22} {'lang':<5} {'seeds':>5}  {'dev F1':>14}  {'test F1':>14}"]
+    unscored = False
     for (key, lang), rows in results.items():
         variant = (names or {}).get(key, key)
-        dm, ds = mean_std([r["dev_f1"] for r in rows])
-        tm, ts = mean_std([r["test_f1"] for r in rows])
-        ok = sum(not math.isnan(r["test_f1"]) for r in rows)
+        dev = mean_std_text([r.get("dev_f1", math.nan) for r in rows])
+        test = mean_std_text([r.get("test_f1", math.nan) for r in rows])
+        ok = sum("error" not in r for r in rows)
+        unscored |= ok > 0 and "dev_f1" not in rows[0] and "test_f1" not in rows[0]
         seeds = f"{ok}/{len(rows)}" if ok < len(rows) else str(len(rows))
-        lines.append(f"{variant:<22} {lang:<5} {seeds:>5}  {dm:6.2f} ± {ds:5.2f}  {tm:6.2f} ± {ts:5.2f}")
+        lines.append(f"{variant:<22} {lang:<5} {seeds:>5}  {dev:>14}  {test:>14}")
+    if unscored:
+        lines.append("— : no labelled target dev/test for that language; its models are in the store "
+                     "(xner export, xner predict --evaluate GOLD)")
     return "\n".join(lines)

@@ -14,11 +14,11 @@ import torch
 
 from ..config.loader import ExperimentConfig
 from ..data.cache import cached_corpus
-from ..data.labels import CONLL_TYPES, WIKIANN_TYPES
 from ..data.readers import first_line_with_type
+from ..engine.store import cache_dir
 from ..errors import ConfigError, DataFormatError
 from ..models.device import bf16_supported, resolve_device
-from ..stages.builders import SPLITS, data_params
+from ..stages.builders import SPLITS, data_params, entity_types
 
 log = logging.getLogger(__name__)
 
@@ -53,26 +53,29 @@ def check_inputs(cfg: ExperimentConfig) -> None:
     """Data files (files, not folders; readable; tags of the format's types) and the encoder (path,
     layer counts), before any graph hashes them."""
     _check_encoder(cfg)
-    types = set(CONLL_TYPES if cfg.data.format == "conll" else WIKIANN_TYPES)
-    cache = Path(cfg.store).parent / "cache" / "corpora"
+    types = set(entity_types(cfg))
+    declared = "data.labels" if cfg.data.labels else f"the types of the {cfg.data.source_lang} train file"
+    cache = cache_dir(cfg.store) / "corpora"
     seen: set[str] = set()
     for lang in cfg.data.target_langs:
-        for role, path in data_params(cfg, lang)["files"].items():
+        dp = data_params(cfg, lang)
+        for role, path in dp["files"].items():
             if path in seen:
                 continue
             seen.add(path)
             p = Path(path)
             side = lang if role.startswith("tgt") else cfg.data.source_lang
             where = f"data.root / data.path_template ({SPLITS[role][1]} of {side})"
+            fmt = dp.get("unlabeled_format", cfg.data.format) if role == "tgt_train" else cfg.data.format
             if p.is_dir():
-                raise ConfigError(f"{where}: {p} is a directory, expected a {cfg.data.format} file")
-            corpus = cached_corpus(p, cfg.data.format, lang, cache)  # a malformed file: path:line
+                raise ConfigError(f"{where}: {p} is a directory, expected a {fmt} file")
+            corpus = cached_corpus(p, fmt, lang, cache, words=cfg.data.word_tokenizer)  # malformed: path:line
             found = {t[2:] for t in corpus.table.column("tags").combine_chunks().flatten().unique()
                      .to_pylist() if t != "O"}
             if unknown := sorted(found - types):
                 line = first_line_with_type(p, unknown)
-                raise DataFormatError(p, line, f"tag type {unknown[0]!r} is not one of the "
-                                      f"{cfg.data.format} types {', '.join(sorted(types))}")
+                raise DataFormatError(p, line, f"tag type {unknown[0]!r} is not in the label set "
+                                      f"{', '.join(sorted(types))} ({declared}); add it to data.labels")
 
 
 def _check_encoder(cfg: ExperimentConfig) -> None:

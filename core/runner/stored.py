@@ -47,7 +47,7 @@ class StoredModel:
     def decoding(self) -> Decoding:
         p = self.manifest(self.model)["params"]
         ev = self.manifest(self.evaluate)["params"]
-        return Decoding(tuple(label_set_for(p["data"]["format"]).tags), p["encoder"]["max_length"], None,
+        return Decoding(tuple(label_set_for(p["data"]).tags), p["encoder"]["max_length"], None,
                         bool(ev.get("viterbi_inside_start", False)), precision=ev.get("precision", "auto"))
 
     def provenance(self) -> dict[str, Any]:
@@ -57,13 +57,13 @@ class StoredModel:
 
     def predictor(self, device: str = "auto") -> Predictor:
         """xner's own model, rebuilt from the encoder node and the checkpoint (as evaluate does)."""
-        svc = Services(cache_dir=self.store.root.parent / "cache", device=resolve_device(device))
+        svc = Services(cache_dir=self.store.cache, device=resolve_device(device))
         m = self.manifest(self.model)
         p = m["params"]
         enc_key = m["inputs"]["encoder"]
         result = self.store.manifest("encoder", enc_key)["result"]
         edir = result["path"] or str(self.store.path("encoder", enc_key) / result["subdir"])
-        ls = label_set_for(p["data"]["format"])
+        ls = label_set_for(p["data"])
         model = svc.load_model(p["encoder"], edir, len(ls), self.store.path(*self.model) / ckpt.MODEL)
         return Predictor(model, svc.tokenizer(edir), self.decoding, svc.device)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config.loader import ExperimentConfig
+from ..data.cache import file_entity_types
+from ..data.labels import FORMAT_TYPES
 from ..engine.graph import Node, file_fingerprint, location_fingerprint
 from ..errors import ConfigError
 from ..plugins import DISCRIMINATORS, SELECTORS, TEACHERS
@@ -20,14 +22,48 @@ SPLITS = {"src_train": ("source", "train"), "src_dev": ("source", "dev"),
           "tgt_train": ("target", "unlabeled"), "tgt_dev": ("target", "dev"), "tgt_test": ("target", "test")}
 
 
+OPTIONAL = ("tgt_dev", "tgt_test")  # zero-resource for real: a target language may have no labelled text
+_said: set[tuple[str, str]] = set()
+
+
+def entity_types(cfg: ExperimentConfig) -> tuple[str, ...]:
+    """`data.labels`, else the types the source train file uses (else, while that file is missing,
+    the format's own types: preflight then names the missing file)."""
+    if cfg.data.labels:
+        return tuple(sorted(cfg.data.labels))
+    path = cfg.data.path_for(cfg.data.source_lang, "train")
+    if not path.is_file():
+        return FORMAT_TYPES[cfg.data.format]
+    return file_entity_types(path, cfg.data.format, cfg.data.encoding)
+
+
 def data_params(cfg: ExperimentConfig, lang: str) -> dict[str, Any]:
+    """What a node reads of the data. Keys absent in the papers' setting (a custom label set, raw
+    target text, no target dev/test) are left out rather than set to a default, so every node
+    stored before they existed keeps its key."""
     d = cfg.data
     files = {}
     for role, (side, split) in SPLITS.items():
         split = d.unlabeled_split if split == "unlabeled" else split
-        files[role] = str(d.path_for(d.source_lang if side == "source" else lang, split))
-    return {"format": d.format, "source_lang": d.source_lang, "lang": lang, "files": files,
-            "max_train": d.max_train_sentences, "max_eval": d.max_eval_sentences}
+        path = d.path_for(d.source_lang if side == "source" else lang, split)
+        if role in OPTIONAL and not path.exists():
+            if (lang, role) not in _said and lang != d.source_lang:
+                _said.add((lang, role))
+                log.info("%s: no target %s file (%s)%s", lang, split, path,
+                         "; checkpoints are selected on source dev" if role == "tgt_dev"
+                         else "; nothing is tested, the trained models stay in the store (xner export)")
+            continue
+        files[role] = str(path)
+    out: dict[str, Any] = {"format": d.format, "source_lang": d.source_lang, "lang": lang, "files": files,
+                           "max_train": d.max_train_sentences, "max_eval": d.max_eval_sentences}
+    types = entity_types(cfg)
+    if types != FORMAT_TYPES[d.format]:
+        out["labels"] = list(types)
+    if d.unlabeled_format != "labelled":
+        out["unlabeled_format"] = d.unlabeled_format
+        if d.unlabeled_format == "raw":
+            out["word_tokenizer"] = d.word_tokenizer
+    return out
 
 
 def _fingerprints(data: Mapping[str, Any]) -> dict[str, str]:
@@ -60,7 +96,11 @@ def encoder_node(cfg: ExperimentConfig) -> Node:
         for lang in [cfg.data.source_lang, *cfg.data.target_langs]:
             dp = data_params(cfg, lang)
             role = "src_train" if lang == cfg.data.source_lang else "tgt_train"
-            specs.append({"format": dp["format"], "lang": lang, "limit": dp["max_train"]})
+            spec = {"format": dp["format"], "lang": lang, "limit": dp["max_train"]}
+            if role == "tgt_train" and "unlabeled_format" in dp:  # raw or one-column target text
+                spec["format"] = dp["unlabeled_format"]
+                spec.update({"words": dp["word_tokenizer"]} if "word_tokenizer" in dp else {})
+            specs.append(spec)
             files[lang] = dp["files"][role]
             data[lang] = file_fingerprint(dp["files"][role])
         params["vocab_corpora"], params["vocab_files"] = specs, files
@@ -116,14 +156,30 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
                 lang=lang, data=data, label=f"translate[{lang}]", locations=tuple(locations))
 
 
-def train_params(cfg: ExperimentConfig, epochs: int | None = None, distill: bool = False) -> dict[str, Any]:
+def selection(cfg: ExperimentConfig, dp: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """(selection_metric, epoch_eval) for a language's files: without a target dev, checkpoints are
+    chosen on source dev; a split the language lacks is not scored after each epoch."""
+    metric, evals = cfg.train.selection_metric, list(cfg.train.epoch_eval)
+    if "tgt_dev" not in dp["files"] and metric == "target_dev":
+        metric = "source_dev"
+        evals = [e for e in evals if e != "dev"]
+        if "source_dev" not in evals:
+            evals.insert(0, "source_dev")
+    if "tgt_test" not in dp["files"]:
+        evals = [e for e in evals if e != "test"]
+    return metric, evals
+
+
+def train_params(cfg: ExperimentConfig, dp: Mapping[str, Any], epochs: int | None = None,
+                 distill: bool = False) -> dict[str, Any]:
     """Only the training settings the stage reads: a distillation lr change keeps every teacher cached,
     and an adversarial lr change keeps every student's config (though not its inputs) the same."""
     t = cfg.train
+    metric, evals = selection(cfg, dp)
     common = {"epochs": epochs or t.epochs, "batch_size": t.batch_size, "warmup": t.warmup,
               "warmup_start": t.warmup_start, "weight_decay": t.weight_decay,
               "no_decay_bias_norm": t.no_decay_bias_norm, "grad_clip": t.grad_clip,
-              "selection_metric": t.selection_metric, "epoch_eval": list(t.epoch_eval),
+              "selection_metric": metric, "epoch_eval": evals,
               "viterbi_inside_start": t.viterbi_inside_start, "precision": cfg.precision}
     # speed options change floats and the dropout draw, so they are keyed; absent when off, so every
     # node stored before they existed keeps its key
@@ -163,7 +219,7 @@ def source_node(cfg: ExperimentConfig, lang: str, seed: int, discriminators: lis
     inputs = {"encoder": encoder_node(cfg)}
     if needs_translation:
         inputs["translate"] = translate_node(cfg, lang)
-    params = {"data": dp, "encoder": encoder_params(cfg), "train": train_params(cfg),
+    params = {"data": dp, "encoder": encoder_params(cfg), "train": train_params(cfg, dp),
               "discriminators": specs, "ner_data": ["D_S"]}
     locations, data = _reads_data(cfg, dp)
     if any(POOLED in s["data"] for s in specs.values()):
@@ -187,7 +243,8 @@ def teacher_node(cfg: ExperimentConfig, name: str, source: Node) -> Node:
         discs[disc] = discriminator_spec(cfg, disc)
     epochs = cfg.teachers[name].epochs or cfg.train.teacher_epochs
     params = {"data": source.params["data"], "encoder": source.params["encoder"],
-              "train": train_params(cfg, epochs), "teacher": name, "ner_data": spec["data"],
+              "train": train_params(cfg, source.params["data"], epochs), "teacher": name,
+              "ner_data": spec["data"],
               "discriminators": discs}
     locations, data = _reads_data(cfg, params["data"])
     return Node("teacher", params, seed=source.seed, lang=lang,
@@ -218,7 +275,7 @@ def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
 
 def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int) -> Node:
     params = {"data": pseudo.params["data"], "encoder": pseudo.params["encoder"],
-              "train": train_params(cfg, cfg.train.distill_epochs, distill=True)}
+              "train": train_params(cfg, pseudo.params["data"], cfg.train.distill_epochs, distill=True)}
     locations, data = _reads_data(cfg, params["data"])
     return Node("distill", params, seed=seed, lang=pseudo.lang,
                 inputs={"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}, label="distill",
@@ -238,7 +295,7 @@ def evaluate_node(cfg: ExperimentConfig, models: list[Node]) -> Node:
 def check_components(cfg: ExperimentConfig) -> None:
     """Every name the experiment uses must be registered; fails before any graph is built."""
     from ..errors import UnknownComponentError
-    from ..plugins import ENCODERS, EXECUTORS, METHODS, TRANSLATORS
+    from ..plugins import ENCODERS, EXECUTORS, METHODS, TRANSLATORS, WORD_TOKENIZERS
 
     uses = [("method", METHODS, cfg.method), ("encoder.name", ENCODERS, cfg.encoder.name),
             ("selection.strategy", SELECTORS, cfg.selection.strategy),
@@ -247,6 +304,8 @@ def check_components(cfg: ExperimentConfig) -> None:
         uses.append(("translation.strategy", TRANSLATORS, cfg.translation.strategy))
     uses += [(f"discriminators.{n}", DISCRIMINATORS, n) for n in cfg.discriminators]
     uses += [(f"teachers.{n}", TEACHERS, n) for n in cfg.teachers]
+    if cfg.data.unlabeled_format == "raw":
+        uses.append(("data.word_tokenizer", WORD_TOKENIZERS, cfg.data.word_tokenizer))
     for where, registry, name in uses:
         try:
             registry.get(name)

@@ -26,7 +26,7 @@ def run_encoder(ctx: StageContext) -> dict[str, Any]:
     corpus: list[list[str]] = []
     for spec in ctx.node.params["vocab_corpora"]:
         path = ctx.node.params["vocab_files"][spec["lang"]]
-        corpus += svc.corpus(path, spec["format"], spec["lang"], spec["limit"]) \
+        corpus += svc.corpus(path, spec["format"], spec["lang"], spec["limit"], spec.get("words", "simple")) \
             .table.column("tokens").to_pylist()
     tiny = enc["tiny"]
     bundle = ENCODERS.build(

@@ -36,7 +36,7 @@ def _model_roles(ctx: StageContext) -> list[str]:
 def _predict_role(ctx: StageContext, role: str, corpus: Corpus, with_disc: bool) -> Predictions:
     svc: Services = ctx.services
     p = ctx.node.params
-    ls = label_set_for(p["data"]["format"])
+    ls = label_set_for(p["data"])
     edir = encoder_dir(ctx)
     model = svc.load_model(p["encoder"], edir, len(ls), ctx.input_dir(role) / ckpt.MODEL)
     disc = None
@@ -97,7 +97,7 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     seed_everything(ctx.node.seed)
     p, svc = ctx.node.params, ctx.services
     train = p["train"]
-    ls = label_set_for(p["data"]["format"])
+    ls = label_set_for(p["data"])
     keep = json.loads((ctx.input_dir("select") / "selected.json").read_text())
     soft_all = pq.read_table(ctx.input_dir("pseudo") / "soft.parquet", columns=["probs"])
     probs = soft_all.column("probs").to_pylist()
@@ -120,7 +120,7 @@ def run_evaluate(ctx: StageContext) -> dict[str, Any]:
     'w/o KD'): Viterbi tags, both seqeval modes per type, CoNLL predictions and the reports. Each model
     is a `Predictor`, the object `xner predict` and the MLflow model tag with, so their tags are these."""
     p, svc = ctx.node.params, ctx.services
-    ls = label_set_for(p["data"]["format"])
+    ls = label_set_for(p["data"])
     edir = encoder_dir(ctx)
     decoding = Decoding(tuple(ls.tags), p["encoder"]["max_length"], None, p["viterbi_inside_start"],
                         precision=p["precision"])
@@ -129,6 +129,9 @@ def run_evaluate(ctx: StageContext) -> dict[str, Any]:
                   for r in _model_roles(ctx)]
     out: dict[str, Any] = {}
     for split, role in (("dev", "tgt_dev"), ("test", "tgt_test")):
+        if role not in p["data"]["files"]:  # a language without labelled dev/test: nothing to score
+            log.info("%s: no target %s set, not scored", ctx.node.name, split)
+            continue
         corpus = svc.split(p["data"], role)
         encoded = svc.encode(corpus, edir, ls, p["encoder"]["max_length"])
         preds = [pr.probs(encoded=encoded) for pr in predictors]

@@ -20,7 +20,7 @@ import torch
 from ..data.align import EncodedCorpus, encode_corpus_cached
 from ..data.cache import cached_corpus, tokenized_key, tokenizer_id
 from ..data.corpus import Corpus
-from ..data.labels import CONLL_TYPES, WIKIANN_TYPES, LabelSet
+from ..data.labels import FORMAT_TYPES, LabelSet
 from ..engine.store import write_progress
 from ..errors import Pruned
 from ..models.checkpoint import load_model_state
@@ -31,8 +31,10 @@ from ..models.ner_model import NerModel
 log = logging.getLogger(__name__)
 
 
-def label_set_for(fmt: str) -> LabelSet:
-    return LabelSet(CONLL_TYPES if fmt == "conll" else WIKIANN_TYPES)
+def label_set_for(data: Mapping[str, Any]) -> LabelSet:
+    """The label set of a node's `data` params: its `labels` (a custom set: `data.labels`, or the
+    source file's types) or, where absent, the format's own types, which keeps every older key."""
+    return LabelSet(tuple(data.get("labels") or FORMAT_TYPES[data["format"]]))
 
 
 def subsample_indices(n: int, limit: int | None, seed: int = 0) -> list[int]:
@@ -80,18 +82,23 @@ class Services:
                             type(exc).__name__, exc)
                 self.on_epoch = None
 
-    def corpus(self, path: str, fmt: str, lang: str, limit: int | None = None) -> Corpus:
-        key = (path, fmt, lang, limit)
+    def corpus(self, path: str, fmt: str, lang: str, limit: int | None = None, words: str = "simple"
+               ) -> Corpus:
+        key = (path, fmt, lang, limit, words)
         if key not in self._corpora:
-            full = cached_corpus(path, fmt, lang, self.cache_dir / "corpora")
+            full = cached_corpus(path, fmt, lang, self.cache_dir / "corpora", words=words)
             self._corpora[key] = subsample(full, limit)
         return self._corpora[key]
 
     def split(self, data: Mapping[str, Any], role: str) -> Corpus:
-        """`role` is one of src_train, src_dev, tgt_train, tgt_dev, tgt_test (node params' `data`)."""
+        """`role` is one of src_train, src_dev, tgt_train, tgt_dev, tgt_test (node params' `data`);
+        tgt_train is read in `unlabeled_format` where the experiment has one (raw text, tokens)."""
         lang = data["source_lang"] if role.startswith("src") else data["lang"]
         limit = data["max_train"] if role.endswith("train") else data["max_eval"]
-        return self.corpus(data["files"][role], data["format"], lang, limit)
+        if role not in data["files"]:
+            raise KeyError(f"{role}: this experiment has no such file for {lang}")
+        fmt = data.get("unlabeled_format", data["format"]) if role == "tgt_train" else data["format"]
+        return self.corpus(data["files"][role], fmt, lang, limit, data.get("word_tokenizer", "simple"))
 
     def tokenizer(self, encoder_dir: str) -> Any:
         if encoder_dir not in self._tokenizers:

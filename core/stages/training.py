@@ -57,7 +57,8 @@ def pooled_targets(svc: Services, data: Mapping[str, Any], pool: Mapping[str, st
     """AdvPicker's multi-target adversarial set: sentences drawn at random (fixed seed, so every node
     sees the same set) from all target languages' unlabelled text, as many as D_S has (or all of
     them when the pool is smaller). Each sentence keeps its own language in `langs`."""
-    parts = [svc.corpus(path, data["format"], lang, data["max_train"]) for lang, path in sorted(pool.items())]
+    fmt, words = data.get("unlabeled_format", data["format"]), data.get("word_tokenizer", "simple")
+    parts = [svc.corpus(path, fmt, lang, data["max_train"], words) for lang, path in sorted(pool.items())]
     pooled = union(parts, "D_T_u_pool")
     size = min(len(svc.split(data, "src_train")), len(pooled))
     keep = sorted(random.Random(0).sample(range(len(pooled)), size))
@@ -90,7 +91,7 @@ def evaluator(ctx: StageContext, model: torch.nn.Module) -> Any:
     much as training on short schedules, so the splits that only draw curves can be switched off."""
     svc: Services = ctx.services
     data, enc, train = ctx.node.params["data"], ctx.node.params["encoder"], ctx.node.params["train"]
-    ls = label_set_for(data["format"])
+    ls = label_set_for(data)
     edir = encoder_dir(ctx)
     names = train["epoch_eval"]
     sets = {name: svc.split(data, EPOCH_SPLITS[name]) for name in names}
@@ -160,7 +161,7 @@ def adversarial_loaders(ctx: StageContext, specs: Mapping[str, Mapping[str, Any]
     svc: Services = ctx.services
     data, enc = ctx.node.params["data"], ctx.node.params["encoder"]
     batching = ctx.node.params["train"]["adversarial_batches"]
-    ls = label_set_for(data["format"])
+    ls = label_set_for(data)
     lang_ids = _lang_ids(data, ctx.node.params.get("pool"))
     loaders: dict[str, list[Any]] = {}
     for i, (name, spec) in enumerate(specs.items()):
@@ -185,7 +186,7 @@ def train_ner(ctx: StageContext, model: torch.nn.Module, discs: dict[str, torch.
     svc: Services = ctx.services
     p = ctx.node.params
     train, data, enc = p["train"], p["data"], p["encoder"]
-    ls = label_set_for(data["format"])
+    ls = label_set_for(data)
     ner_corpus = union([dataset(ctx, d) for d in ner_data], "ner")
     encoded = svc.encode(ner_corpus, encoder_dir(ctx), ls, enc["max_length"])
     loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
@@ -218,7 +219,7 @@ def run_source(ctx: StageContext) -> dict[str, Any]:
     language + order = TransAdv's MLADV)."""
     seed_everything(ctx.node.seed)
     p, svc = ctx.node.params, ctx.services
-    ls = label_set_for(p["data"]["format"])
+    ls = label_set_for(p["data"])
     model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls), p["train"])
     discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)
     discs = {n: d.to(svc.device) for n, d in discs.items()}
@@ -232,7 +233,7 @@ def run_teacher(ctx: StageContext) -> dict[str, Any]:
     initialised from Θsrc's language discriminator (TransAdv §2.4, Eq. 6)."""
     seed_everything(ctx.node.seed)
     p, svc = ctx.node.params, ctx.services
-    ls = label_set_for(p["data"]["format"])
+    ls = label_set_for(p["data"])
     model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("source") / ckpt.MODEL,
                            p["train"])
     discs, _ = build_discriminators(p["discriminators"], model.encoder.hidden_size)

@@ -47,8 +47,8 @@ class NerResponse(BaseModel):
 class XnerNer(PythonModel):
     def load_context(self, context: Any) -> None:
         # absolute: MLflow runs this file on its own, with xner/ (code_paths) on sys.path
+        from xner.core.data.words import SimpleWords  # pyright: ignore[reportMissingImports]
         from xner.core.inference.predictor import Predictor  # pyright: ignore[reportMissingImports]
-        from xner.core.inference.words import SimpleWords  # pyright: ignore[reportMissingImports]
 
         self.predictor = Predictor.from_pretrained(context.artifacts["export"], device="auto")
         self.words = SimpleWords()

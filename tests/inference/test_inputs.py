@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xner.core.data.words import MosesWords, SimpleWords, locate, word_tokenizer
 from xner.core.errors import ConfigError, DataFormatError, UnknownComponentError
 from xner.core.inference.inputs import read_inputs
-from xner.core.inference.words import MosesWords, SimpleWords, locate, word_tokenizer
 
 
 @given(st.text(max_size=80))

@@ -141,11 +141,12 @@ def test_speed_options_are_keyed_only_when_on(tmp_path):
     (tmp_path / "exp.yaml").write_text(
         "name: x\nmethod: mbert-ft\ndata: {root: ., target_langs: [es]}\n")
     cfg = load_experiment(tmp_path / "exp.yaml")
-    plain = train_params(cfg)
+    dp = {"files": {"tgt_dev": "dev.txt", "tgt_test": "test.txt"}}
+    plain = train_params(cfg, dp)
     assert "packing" not in plain and "compile" not in plain  # old node keys stay valid
     fast = load_experiment(tmp_path / "exp.yaml", overrides=["train.packing=true", "train.compile=true"])
-    assert train_params(fast) == {**plain, "packing": True, "compile": True}
-    assert train_params(fast, distill=True)["packing"] is True
+    assert train_params(fast, dp) == {**plain, "packing": True, "compile": True}
+    assert train_params(fast, dp, distill=True)["packing"] is True
 
 
 def test_services_build_packed_and_compiled_encoders(tmp_path):
