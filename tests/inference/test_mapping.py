@@ -93,7 +93,7 @@ def test_me5_cut_to_6_layers_and_partly_frozen_exports_exactly_on_german_test(tm
 
     svc = Services(cache_dir=tmp_path / "cache", device=torch.device("cpu"))
     enc = {"dropout": 0.1, "num_layers": 6, "freeze_embeddings": True, "frozen_layers": 2}
-    dec = Decoding(tuple(label_set_for("conll").tags), max_length=128)
+    dec = Decoding(tuple(label_set_for({"format": "conll"}).tags), max_length=128)
     torch.manual_seed(0)
     model = svc.new_model(enc, str(ME5), len(dec.tags))
     tok = svc.tokenizer(str(ME5))

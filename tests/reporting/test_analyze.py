@@ -134,11 +134,11 @@ def test_label_scores_are_per_type_f1_of_the_decoded_labels(tmp_path: Path) -> N
     from xner.core.reporting.diagnostics import label_scores
     from xner.core.stages.services import Services, label_set_for
 
-    ls = label_set_for("conll")
+    ls = label_set_for({"format": "conll"})
     gold = [["B-PER", "I-PER", "O"], ["B-MISC", "O"], ["B-LOC"]]
     said = [["B-PER", "I-PER", "O"], ["O", "O"], ["B-LOC"]]  # the MISC entity missed
     probs = [np.stack([np.eye(len(ls))[ls.index(t)] * 0.9 + 0.1 / len(ls) for t in s]) for s in said]
-    got = label_scores(gold, probs, "conll", Services(cache_dir=tmp_path))
+    got = label_scores(gold, probs, {"format": "conll"}, Services(cache_dir=tmp_path))
     assert got["f1_PER"] == pytest.approx(100) and got["f1_LOC"] == pytest.approx(100)
     assert got["f1_MISC"] == pytest.approx(0)
     assert got["f1_all"] == pytest.approx(100 * 2 * (2 / 2) * (2 / 3) / (1 + 2 / 3))  # P 1, R 2/3
@@ -148,11 +148,11 @@ def test_gold_mass_is_the_mean_probability_of_each_gold_type() -> None:
     from xner.core.reporting.dev_labels import gold_mass
     from xner.core.stages.services import label_set_for
 
-    ls = label_set_for("conll")
+    ls = label_set_for({"format": "conll"})
     gold = [["B-MISC", "I-MISC", "O"], ["B-PER"]]
     probs = [np.zeros((3, len(ls))), np.zeros((1, len(ls)))]
     probs[0][0, ls.index("B-MISC")], probs[0][0, ls.index("O")] = 0.3, 0.7
     probs[0][1, ls.index("I-MISC")], probs[0][1, ls.index("B-MISC")] = 0.2, 0.3  # B- and I- both count
     probs[0][2, ls.index("O")] = 1.0
     probs[1][0, ls.index("B-PER")] = 0.9
-    assert gold_mass(gold, probs, "conll") == pytest.approx({"mass_MISC": (0.3 + 0.5) / 2, "mass_PER": 0.9})
+    assert gold_mass(gold, probs, {"format": "conll"}) == pytest.approx({"mass_MISC": (0.3 + 0.5) / 2, "mass_PER": 0.9})
