@@ -33,6 +33,7 @@ from ..engine.store import cache_dir
 from ..reporting import diagnostics as dx
 from ..reporting.dev_errors import error_kinds, read_dev_predictions
 from ..reporting.dev_labels import dev_label_rows
+from ..reporting.plan import served_variants
 from ..stages.services import Services
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,12 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     log.info("%s: %d of the experiment's nodes are finished in %s", cfg.name, len(done), cfg.store)
     result = Analysis(cfg.name)
 
+    serves = served_variants(exp)  # a node's rows: which variants' graphs hold it
     sources = [n for n in done if n.stage == "source"]
     if probe and sources:
         rows = pd.DataFrame(dx.language_probe(store, svc, sources, probe_sentences))
+        rows["model"] = [m if i == 0 else f"{m} · {_rows(serves, sources[i - 1])}"  # row 0: pretrained
+                         for i, m in enumerate(rows["model"])]
         result.add("probe", "Language-discriminator accuracy on frozen features (AdvPicker Table 3; "
                    "lower = more language-independent)", _mean_std(rows, ["model"], ["accuracy"]))
 
@@ -124,7 +128,7 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
         ratios = sorted({s.params["ratio"] for s in selects if s.inputs["pseudo"].key == pseudo.key}
                         | ({0.8} if pseudo.params["combine"] == "best-of-seeds" else set()))
         for row in dx.pseudo_quality(store, svc, pseudo, ratios or [1.0]):
-            quality.append({"pseudo_label": _pseudo_name(pseudo), **row})
+            quality.append({"variants": _rows(serves, pseudo), "pseudo_label": _pseudo_name(pseudo), **row})
     if quality:
         result.add("pseudo", "Pseudo-label F1 on the target train set (AdvPicker Tables 4 and 5; "
                    "TransAdv's teachers)", pd.DataFrame(quality))
@@ -134,7 +138,7 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     for pseudo in (n for n in done if n.stage == "pseudo_label"):
         students = [ev for ev in done if ev.stage == "evaluate" and _distilled_from(ev, pseudo)]
         if students:
-            on_dev += [{"pseudo_label": _pseudo_name(pseudo), **row}
+            on_dev += [{"variants": _rows(serves, pseudo), "pseudo_label": _pseudo_name(pseudo), **row}
                        for row in dev_label_rows(store, svc, pseudo, students)]
     if on_dev:
         result.add("dev_labels", "Teachers and student on target dev: each model's labels, their "
@@ -160,6 +164,11 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
         result.add("split", "Test F1 on the selected / other target test sentences (AdvPicker Table 7; "
                    f"{splits[0]['n_selected']} selected, {splits[0]['n_other']} other)", frame)
     return result
+
+
+def _rows(serves: dict[str, list[str]], node: Node) -> str:
+    """The table rows whose graphs hold `node` (`TransAdv, w/o LDIS`), and its language."""
+    return f"{', '.join(serves.get(node.key, ['?']))} · {node.lang}"
 
 
 def _distilled_from(evaluate: Node, pseudo: Node) -> bool:

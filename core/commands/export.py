@@ -41,7 +41,7 @@ def find_model(experiment: str, overrides: list[str], variant: str | None, lang:
                seed: int | str | None, member: int | None = None) -> StoredModel:
     """The finished model of (variant, language, seed); `seed='best'` picks the best dev F1."""
     exp = build(experiment, overrides, [variant] if variant else [], include_base=variant is None)
-    vname = variant or "base"
+    vname = next((v for v in exp.configs if v != "base"), "base")  # the variant as the YAML spells it
     langs = sorted({t.lang for t in exp.targets})
     if lang is None and len(langs) == 1:
         lang = langs[0]

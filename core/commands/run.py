@@ -95,6 +95,10 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
 
     cfg = load_experiment(path, list(overrides))  # only to read the variant names: no graph yet
     names = list(cfg.variants) if ablate else list(variants or [])
+    if not ablate and not names and cfg.variants and command == "run":
+        log.warning("%s has %d variants (%s); `xner run` runs its base config only: `xner ablate %s` runs "
+                    "them all, `--variant NAME` one", Path(path).name, len(cfg.variants),
+                    ", ".join(list(cfg.variants)[:6]) + (", ..." if len(cfg.variants) > 6 else ""), path)
     include_base = ablate or not names
     exp = runner.build(path, list(overrides), names, include_base=include_base,
                        only_seeds=list(only_seeds) if only_seeds else None, reuse_other_code=reuse_other_code,
@@ -186,7 +190,8 @@ def report(out: Outcome, tracking_uri: str | None = None) -> str:
         urls = ui_urls(uri, out.parent_run)
         after = "" if uri.startswith("http") else f" after `mlflow ui --backend-store-uri {uri}`"
         if urls:
-            lines.append(f"MLflow runs: {urls[0]}")
+            lines.append(f"MLflow results (a row per variant x language): {urls[0]}")
+            lines.append(f"MLflow seed runs: {urls[0].replace('xner-results', 'xner-seeds')}")
         lines.append(f"MLflow parent run: {urls[1] if urls else out.parent_run}{after}")
     return "\n".join(lines)
 

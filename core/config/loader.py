@@ -256,6 +256,33 @@ def validate_config(data: Mapping[str, Any], base_dir: str | Path | None = None)
     return cfg
 
 
+_GREEK = {"θ": "theta", "ρ": "rho", "λ": "lambda", "α": "alpha", "β": "beta", "τ": "tau"}
+
+
+def variant_key(name: str) -> str:
+    """A spelling-insensitive form: case folded, Greek letters spelt out, only letters and digits
+    (`w/o Θentity`, `W/O theta-entity` and `wo_thetaentity` are one name)."""
+    text = "".join(_GREEK.get(ch, ch) for ch in name.casefold())
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def match_variant(name: str, known: list[str], where: str = "") -> str:
+    """The declared variant `name` means: itself, else the one whose `variant_key` equals its key;
+    otherwise an error listing the known names with the closest match."""
+    if name in known:
+        return name
+    same = [k for k in known if variant_key(k) == variant_key(name)]
+    if len(same) == 1:
+        log.debug("variant %r read as %r", name, same[0])
+        return same[0]
+    keys = {variant_key(k): k for k in known}
+    close = difflib.get_close_matches(variant_key(name), list(keys), n=1, cutoff=0.6)
+    hint = f"; did you mean {keys[close[0]]!r}?" if close else ""
+    raise ConfigError(f"variants: unknown variant {name!r}{f' in {where}' if where else ''}; known: "
+                      f"{', '.join(known) or '(none)'}{hint} (case and Greek letters may be spelt "
+                      "freely: w/o theta-entity)")
+
+
 def load_experiment(
     path: str | Path, overrides: Iterable[str] = (), variant: str | None = None
 ) -> ExperimentConfig:
@@ -270,13 +297,7 @@ def load_experiment(
         if not isinstance(declared, dict):
             raise ConfigError(f"variants: {_describe(declared)} should map a name to overrides")
         variants = {k: v for k, v in declared.items() if v is not None}
-        if variant not in variants:
-            close = difflib.get_close_matches(variant, list(variants), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"variants: unknown variant {variant!r} in {path.name}; known: "
-                f"{', '.join(variants) or '(none)'}{hint}"
-            )
+        variant = match_variant(variant, list(variants), path.name)
         if not isinstance(variants[variant], dict):
             raise ConfigError(f"variants.{variant}: should map dotted.path -> value")
         for key, value in variants[variant].items():

@@ -7,8 +7,11 @@ on any other that sees the same tracking server.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
+import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,8 +58,24 @@ def _seeds_under(client: Any, run: Any) -> list[Any]:
     return list(found)
 
 
+TABLE_COMMANDS = ("ablate", "search")  # the commands whose parent run holds a table of several rows
+
+
+def _command(run: Any) -> str:
+    return (run.data.tags.get("xner.command") or (run.info.run_name or "").split(":", 1)[0]).split(":")[0]
+
+
+def describe(run: Any) -> str:
+    """`ablate run 1f2e… of 2026-12-07 18:40 (FINISHED)`: which run a table was built from."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.info.start_time / 1000))
+    return f"{_command(run) or '?'} run {run.info.run_id} of {when} ({run.info.status})"
+
+
 def find_parent(client: Any, name_or_id: str) -> Any:
-    """A run id, else the newest parent run whose run name or experiment name is `name_or_id`."""
+    """A run id, else the newest parent run of `name_or_id` (its run name or experiment name) that
+    an `ablate` or a `search` made, since only those hold a table of several rows; a `run` is taken
+    only when nothing else matches. The choice is logged with its date and command, and the other
+    candidates are listed when there are several (`--run-id` picks one)."""
     from mlflow.exceptions import MlflowException
 
     try:
@@ -72,11 +91,23 @@ def find_parent(client: Any, name_or_id: str) -> Any:
     exp = client.get_experiment_by_name(name_or_id)
     if exp is not None:
         candidates += list(client.search_runs([exp.experiment_id], flt,
-                                              order_by=["attributes.start_time DESC"], max_results=1))
+                                              order_by=["attributes.start_time DESC"], max_results=200))
+    candidates = list({r.info.run_id: r for r in candidates}.values())
     if not candidates:
         raise RunNotFoundError(f"no run id, parent run name or experiment called {name_or_id!r} on "
                                f"{client.tracking_uri} ({len(exps)} experiment(s) searched)")
-    return max(candidates, key=lambda r: r.info.start_time)
+    candidates.sort(key=lambda r: r.info.start_time, reverse=True)
+    tables = [r for r in candidates if _command(r) in TABLE_COMMANDS]
+    chosen = (tables or candidates)[0]
+    log.info("%s: using the %s", name_or_id, describe(chosen))
+    if not tables:
+        log.warning("%s: no ablate or search run found, so the table has the rows of one `xner run`",
+                    name_or_id)
+    others = [r for r in candidates if r is not chosen]
+    if others:
+        log.info("%d other run(s) match %r (pass one with --run-id):\n%s", len(others), name_or_id,
+                 "\n".join(f"  {describe(r)}" for r in others[:10]))
+    return chosen
 
 
 def runs_frame(seed_runs: Sequence[Any]) -> pd.DataFrame:
@@ -91,6 +122,30 @@ def runs_frame(seed_runs: Sequence[Any]) -> pd.DataFrame:
                 row[k] = float(v) if ok else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def check_metric(frame: pd.DataFrame, metric: str) -> None:
+    """An unknown metric is named with the ones the runs have, not a KeyError deep in pandas."""
+    known = sorted(c for c in frame.columns if c not in ("variant", "lang", "seed", "run_id"))
+    if metric not in known:
+        overall = [k for k in known if not re.search(r"_(precision|recall|f1)_", k)]
+        close = difflib.get_close_matches(metric, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise RunNotFoundError(f"--metric {metric!r}: the seed runs have no such metric{hint} They have "
+                               f"{', '.join(overall)} (and per type, e.g. test_f1_PER)")
+
+
+def seed_runs(uri: str, name_or_id: str | None = None, runs: Sequence[str] = ()
+              ) -> tuple[Any, Any, list[Any]]:
+    """(client, the run that orders the table, its seed runs)."""
+    client = _client(uri)
+    if runs:
+        picked = [client.get_run(r) for r in runs]
+        return client, picked[0], [s for r in picked for s in _seeds_under(client, r)]
+    if not name_or_id:
+        raise RunNotFoundError("give a run id or name, or --runs")
+    parent = find_parent(client, name_or_id)
+    return client, parent, _seeds_under(client, parent)
 
 
 def compare(uri: str, name_or_id: str | None = None, runs: Sequence[str] = (), metric: str = "test_f1"
@@ -109,6 +164,7 @@ def compare(uri: str, name_or_id: str | None = None, runs: Sequence[str] = (), m
     if not seeds:
         raise RunNotFoundError(f"run {order_source.info.run_id} has no seed runs below it")
     frame = runs_frame(seeds)
+    check_metric(frame, metric)
     tags = order_source.data.tags
     variants = [v for v in tags.get("xner.variants", "").split("|") if v in set(frame["variant"])]
     langs = [x for x in tags.get("xner.langs", "").split("|") if x in set(frame["lang"])]

@@ -137,8 +137,13 @@ def label_with(store: Store, svc: Services, pseudo: Node, role: str) -> Labelled
     """Every input model of `pseudo` on `role` (tgt_train or tgt_test), with its discriminator."""
     ctx = StageContext(pseudo, Path(), store, svc)
     corpus = svc.split(pseudo.params["data"], role)
-    return Labelled(pseudo, corpus, {r: _predict_role(ctx, r, corpus, with_disc=True)
-                                     for r in _model_roles(ctx)})
+    preds = {}
+    for r in _model_roles(ctx):  # a model shared by several pseudo-label nodes is run once
+        key = ("predictions", pseudo.inputs[r].key, corpus.fingerprint)
+        if key not in svc.memo:
+            svc.memo[key] = _predict_role(ctx, r, corpus, with_disc=True)
+        preds[r] = svc.memo[key]
+    return Labelled(pseudo, corpus, preds)
 
 
 def _f1(gold: list[list[str]], probs: Sequence[np.ndarray], data: Mapping[str, Any], svc: Services,

@@ -41,11 +41,19 @@ def _figure(width: float, height: float):
 
 
 def y_range(lows: list[float], highs: list[float]) -> tuple[float, float]:
-    """The axis spans the error bars plus a margin for the Δ labels, not 0..100: the 1-point
-    differences an ablation is about stay visible. Never below 0 or above 100."""
-    lo, hi = min(lows), max(highs)
-    pad = max(0.15 * (hi - lo), 1.0)
-    return max(0.0, lo - pad), min(100.0, hi + 1.5 * pad)
+    """The axis starts at 0, so a bar's height is its F1 (a row at half the reference looks half as
+    tall), and ends above the error bars with room for the Δ labels, which carry the small
+    differences; never above 100."""
+    hi = max(highs)
+    return 0.0, min(100.0, hi + max(0.12 * hi, 1.0))
+
+
+def delta_label(delta: float, p: float = math.nan) -> str:
+    """`+1.2`, `−3.4` (a true minus), small differences with two decimals (`+0.04`, never `+0.0`),
+    `0.00` for none; † where the paired test gives p < 0.05."""
+    d = round(delta, 2)
+    text = "0.00" if d == 0 else f"{'−' if d < 0 else '+'}{abs(d):.{2 if abs(d) < 0.1 else 1}f}"
+    return text + ("†" if p < 0.05 else "")
 
 
 def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callable[[Path], None]], Path]
@@ -67,6 +75,7 @@ def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callab
         for j, lang in enumerate(cols):
             x = j - 0.4 + width * (i + 0.5)
             mean, std, delta = cells.loc[(variant, lang), ["mean", "std", "delta"]]
+            p = cells.loc[(variant, lang)].get("p", math.nan)
             if not math.isfinite(mean):
                 missing.append(x)
                 continue
@@ -77,7 +86,7 @@ def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callab
             lows.append(mean - std)
             highs.append(mean + std)
             if variant != table.reference and math.isfinite(delta):
-                ax.annotate(f"{delta:+.1f}", (x, mean + std), xytext=(0, 2), textcoords="offset points",
+                ax.annotate(delta_label(delta, p), (x, mean + std), xytext=(0, 2), textcoords="offset points",
                             ha="center", va="bottom", fontsize=7,
                             color="#b22222" if delta < 0 else "#1a7f37")
         ax.bar(xs, ys, width, yerr=errs, capsize=2, label=variant, color=f"C{i}",
@@ -94,6 +103,8 @@ def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callab
     ax.set_xticks(range(len(cols)), cols)
     ax.set_xlim(-0.5, len(cols) - 0.5)
     ax.set_ylabel(f"{table.metric} (%, mean ± std over seeds)")
+    if "p" in table.cells and bool((table.cells["p"] < 0.05).any()):
+        ax.set_title("Δ to the reference; † p < 0.05, paired t-test over seeds", fontsize=8, loc="left")
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -101,23 +112,33 @@ def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callab
     return save(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=200, bbox_inches="tight"))
 
 
-def plot_curves(curves: dict[str, dict[str, dict[int, list[float]]]], path: Path, metric: str,
-                save: Callable[[Path, Callable[[Path], None]], Path]) -> Path:
-    """Per-epoch curves of each stage (one panel per stage), one line per variant: the mean over seeds
-    with a band of ± one std. `curves`: variant -> stage -> epoch -> values over seeds."""
-    import numpy as np
-
-    fmt = path.suffix.lstrip(".").lower()
+def curve_stages(curves: dict[str, dict[str, dict[int, list[float]]]]) -> tuple[list[str], list[str]]:
+    """(stages with a curve of two or more epochs in pipeline order, single-epoch stages): a one-epoch
+    stage has a point, not a curve, and is listed instead of drawn."""
     order = ("source", "teacher", "distill")  # the pipeline's order, whatever order runs logged in
     stages = sorted(dict.fromkeys(s for by_stage in curves.values() for s in by_stage),
                     key=lambda s: next((i for i, p in enumerate(order) if s.startswith(p)), len(order)))
+    longest = {s: max(len(by.get(s, {})) for by in curves.values()) for s in stages}
+    return [s for s in stages if longest[s] > 1], [s for s in stages if longest[s] <= 1]
+
+
+def plot_curves(curves: dict[str, dict[str, dict[int, list[float]]]], path: Path, metric: str,
+                save: Callable[[Path, Callable[[Path], None]], Path], order: list[str] | None = None) -> Path:
+    """Per-epoch curves of each stage (one panel per stage), one line per variant: the mean over seeds
+    with a band of ± one std. `curves`: variant -> stage -> epoch -> values over seeds. `order` (the
+    table's variants) fixes each variant's colour to its bar's colour in the ablation figure."""
+    import numpy as np
+
+    fmt = path.suffix.lstrip(".").lower()
+    stages, _ = curve_stages(curves)
     if not stages:
-        raise ValueError("no per-epoch curves to plot")
+        raise ValueError("no per-epoch curves of two or more epochs to plot")
+    order = list(order or []) + [v for v in curves if v not in (order or [])]
     fig = _figure(3.2 * len(stages) + 2.2, 3.0)
     axes = fig.subplots(1, len(stages), squeeze=False)[0]
     for ax, stage in zip(axes, stages, strict=True):
-        for i, (variant, by_stage) in enumerate(curves.items()):
-            points = sorted(by_stage.get(stage, {}).items())
+        for i, variant in enumerate(order):
+            points = sorted(curves.get(variant, {}).get(stage, {}).items())
             if not points:
                 continue
             epochs = [e for e, _ in points]

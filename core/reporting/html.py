@@ -14,11 +14,13 @@ from typing import Any
 
 from ..tracking import ui as mlflow_ui
 from ..tracking.tracker import LEVEL, PARENT
-from .compare import _client, _seeds_under, compare, find_parent
-from .figures import plot_curves
+from .by_type import error_analysis, type_tables
+from .compare import RunNotFoundError, _client, _seeds_under, compare, describe, find_parent
+from .figures import curve_stages, plot_curves
 from .tables import _CSS, AblationTable, _atomic
 
 _IGNORED = {"language", "seed", "variant"}
+DEFAULT_UI = "http://127.0.0.1:5000"  # where `mlflow ui` serves a local database
 
 
 def _svg(draw: Any) -> str:
@@ -45,22 +47,37 @@ def curves(client: Any, seeds: list[Any], metric: str = "dev_f1") -> Curves:
     return out
 
 
-def config_diff(groups: dict[str, Any], reference: str) -> list[tuple[str, str, str, str]]:
-    """(variant, setting, reference value, variant value) for every param a variant changes."""
+_UNSET = {None, "None", "null", ""}
+
+
+def config_diff(groups: dict[str, Any], reference: str, order: list[str] | None = None
+                ) -> list[tuple[str, str, str, str]]:
+    """(variant, setting, reference value, variant value) for every setting a variant really changes,
+    in table order. A setting one of the two does not read and the other leaves unset is no change;
+    the settings only the reference reads are one row, `not read`, rather than one row each."""
     ref = groups.get(reference)
     base = ref.data.params if ref is not None else {}
     rows = []
-    for variant, run in groups.items():
-        if variant == reference:
-            continue
-        params = run.data.params
+    for variant in [v for v in (order or list(groups)) if v in groups and v != reference]:
+        params = groups[variant].data.params
+        unread = []
         for key in sorted(set(base) | set(params)):
-            if key not in _IGNORED and base.get(key) != params.get(key):
-                rows.append((variant, key, base.get(key, "—"), params.get(key, "—")))
+            a, b = base.get(key), params.get(key)
+            if key in _IGNORED or a == b or (a in _UNSET and b in _UNSET):
+                continue
+            if key not in params:
+                unread.append(key)
+            else:
+                rows.append((variant, key, "—" if a is None else a, b))
+        if unread:
+            prefixes = sorted({k.split(".")[0] for k in unread})
+            rows.append((variant, "not read: " + ", ".join(prefixes), f"{len(unread)} settings", "—"))
     return rows
 
 
-def build(uri: str, name_or_id: str, metric: str = "test_f1", ui: str = "http://127.0.0.1:5000") -> str:
+def build(uri: str, name_or_id: str, metric: str = "test_f1", ui: str | None = None) -> str:
+    """The page; links go to `ui`, else to the tracking server itself, else to `mlflow ui`'s default
+    address for a local database."""
     client = _client(uri)
     parent = find_parent(client, name_or_id)
     table = compare(uri, parent.info.run_id, metric=metric)
@@ -71,9 +88,16 @@ def build(uri: str, name_or_id: str, metric: str = "test_f1", ui: str = "http://
     groups: dict[str, Any] = {}
     for g in found:  # one group per variant x language; the first language's params stand for it
         groups.setdefault(g.data.tags.get("variant", "?"), g)
-    base = uri.rstrip("/") if uri.startswith("http") else ui
-    return page(table, parent, groups, curves(client, seeds), config_diff(groups, table.reference),
-                base, exp_id)
+    base = (ui or (uri if uri.startswith("http") else DEFAULT_UI)).rstrip("/")
+    extra = "".join(f"<section><h3>{html.escape(t.metric)}</h3>\n{_table_html(t, {})}</section>\n"
+                    for _, t in type_tables(uri, parent.info.run_id, metric=metric))
+    try:
+        errors = error_analysis(uri, parent.info.run_id)
+        extra += f"<section><h3>Span errors</h3>\n<pre>{html.escape(errors)}</pre></section>\n"
+    except RunNotFoundError as exc:  # runs without prediction artifacts
+        extra += f"<p class=note>No span-error analysis: {html.escape(str(exc))}</p>\n"
+    return page(table, parent, groups, curves(client, seeds),
+                config_diff(groups, table.reference, table.variants), base, exp_id, extra)
 
 
 def _table_html(table: AblationTable, links: dict[str, str]) -> str:
@@ -91,11 +115,15 @@ def _table_html(table: AblationTable, links: dict[str, str]) -> str:
 
 
 def page(table: AblationTable, parent: Any, groups: dict[str, Any], curve_data: Curves, diff: list,
-         base: str, exp_id: str) -> str:
+         base: str, exp_id: str, extra: str = "") -> str:
     links = {v: mlflow_ui.run_url(base, exp_id, g.info.run_id) for v, g in groups.items()}
     figure = _svg(lambda p: table.plot(p))
-    curve_svg = (_svg(lambda p: plot_curves(curve_data, p, "dev_f1", _atomic)) if curve_data
-                 else "<p>No per-epoch curves were logged.</p>")
+    drawn, single = curve_stages(curve_data) if curve_data else ([], [])
+    curve_svg = (_svg(lambda p: plot_curves(curve_data, p, "dev_f1", _atomic, table.variants)) if drawn
+                 else "<p>No per-epoch curves of two or more epochs were logged.</p>")
+    if single:
+        curve_svg += (f"<p class=note>One epoch each, so not drawn: {html.escape(', '.join(single))} "
+                      "(their dev F1 is on the seed runs).</p>")
     diff_rows = "".join(f"<tr><td>{html.escape(v)}</td><td><code>{html.escape(k)}</code></td>"
                         f"<td>{html.escape(str(a))}</td><td>{html.escape(str(b))}</td></tr>"
                         for v, k, a, b in diff) or "<tr><td colspan=4>no differences</td></tr>"
@@ -107,7 +135,8 @@ def page(table: AblationTable, parent: Any, groups: dict[str, Any], curve_data: 
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         f"<title>{name}</title>\n<style>{_CSS}section{{margin:1.5em 0}}.note{{color:#555}}"
         "svg{max-width:100%;height:auto}</style></head>\n<body>\n"
-        f"<h2>{name}</h2>\n<p>xner {command} · <a href=\"{parent_url}\">parent run</a> · "
+        f"<h2>{name}</h2>\n<p>{html.escape(describe(parent))}</p>\n"
+        f"<p>xner {command} · <a href=\"{parent_url}\">parent run</a> · "
         f"<a href=\"{runs_url}\">all seed runs</a> (MLflow UI at {html.escape(base)})</p>\n"
         f"<section><h3>{html.escape(table.metric)} (reference: {html.escape(table.reference)})</h3>\n"
         f"{_table_html(table, links)}</section>\n"
@@ -115,9 +144,9 @@ def page(table: AblationTable, parent: Any, groups: dict[str, Any], curve_data: 
         f"<section><h3>Per-epoch target dev F1 of each stage (mean ± std over seeds)</h3>\n{curve_svg}"
         "</section>\n<section><h3>What each variant changes</h3>\n<table><thead><tr><th>variant</th>"
         f"<th>setting</th><th>{html.escape(table.reference)}</th><th>variant</th></tr></thead>"
-        f"<tbody>{diff_rows}</tbody></table></section>\n</body></html>\n")
+        f"<tbody>{diff_rows}</tbody></table></section>\n{extra}</body></html>\n")
 
 
-def write(uri: str, name_or_id: str, out: Path, metric: str = "test_f1") -> Path:
-    text = build(uri, name_or_id, metric)
+def write(uri: str, name_or_id: str, out: Path, metric: str = "test_f1", ui: str | None = None) -> Path:
+    text = build(uri, name_or_id, metric, ui)
     return _atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..engine.graph import Node
-from ..runner import Experiment, plan
+from ..engine.graph import Node, topological
+from ..runner import Experiment, plan, row_name
 
 
 def _upstream_seeds(node: Node) -> str:
@@ -31,9 +31,24 @@ def _models_of(node: Node) -> str:
     return next((_models_of(up) for up in node.inputs.values()), "")
 
 
+def served_variants(exp: Experiment) -> dict[str, list[str]]:
+    """node key -> the table rows (variants) whose graphs contain it, in the experiment's order."""
+    out: dict[str, list[str]] = {}
+    for t in exp.targets:
+        row = row_name(exp, t.variant)
+        for n in topological([t.node]):
+            rows = out.setdefault(n.key, [])
+            if row not in rows:
+                rows.append(row)
+    return out
+
+
 def render_plan(exp: Experiment) -> str:
-    """One line per node (status, name, language, seed, key, united models), then the totals."""
+    """One line per node (status, name, language, seed, key, united models, and with several variants
+    the rows it serves: `all`, or their names), then the totals and the store read."""
     p = plan(exp)
+    serves = served_variants(exp) if len(exp.configs) > 1 else {}
+    n_rows = len(exp.configs)
     out = []
     for row in p.rows:
         n = row.node
@@ -41,10 +56,14 @@ def render_plan(exp: Experiment) -> str:
         where = f"  (cached under other code as {row.other_code})" if row.other_code else ""
         seed = n.seed if n.seed is not None else _upstream_seeds(n)
         via = _models_of(n)
+        rows = serves.get(n.key, [])
+        used = "" if not rows else "  rows=" + ("all" if len(rows) == n_rows else "|".join(rows))
         out.append(f"{status:<7} {n.name:<28} lang={n.lang or '-':<3} seed={seed:<3} {n.key}"
-                         f"{f'  models={via}' if via else ''}{where}\n")
+                   f"{f'  models={via}' if via else ''}{used}{where}\n")
     out.append(f"{len(p.rows)} nodes: {p.to_run} to run, {p.cached} cached "
-                     f"(naive count without sharing: {p.naive})\n")
+               f"(naive count without sharing: {p.naive})\n")
+    out.append(f"store: {exp.store.root.resolve()} (the experiment's `store`, relative to the working "
+               "directory)\n")
     if p.other_code:
         out.append(f"{p.other_code} of the nodes to run are cached under other code: a run retrains "
                          f"them; `--reuse-other-code` serves the old results knowingly\n")

@@ -60,8 +60,9 @@ def grid(exp: Experiment, now: float | None = None) -> list[Cell]:
 def _f1(values: list[float]) -> str:
     if not values:
         return "-"
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.fmean(values):.2f} ± {std:.2f}"
+    if len(values) == 1:
+        return f"{values[0]:.2f} (n=1)"
+    return f"{statistics.fmean(values):.2f} ± {statistics.stdev(values):.2f}"
 
 
 def render(cells: Iterable[Cell], store: Path) -> str:
@@ -78,7 +79,10 @@ def render(cells: Iterable[Cell], store: Path) -> str:
     queued = (set().union(*(c.queued for c in cells)) if cells else set()) - done - running
     results = sum(len(c.test_f1) for c in cells)
     seeds = sum(c.seeds for c in cells)
-    state = "finished" if not running and not queued else "running" if running else "stopped"
+    state = ("finished" if not running and not queued else "running" if running else
+             "not started" if not done else "stopped")
     lines.append(f"grid {state}: {len(done)} nodes done, {len(running)} running, {len(queued)} queued; "
-                 f"{results}/{seeds} seed results (store {store})")
+                 f"{results}/{seeds} seed results")
+    lines.append(f"store: {Path(store).resolve()} (the experiment's `store`, relative to the working "
+                 "directory)")
     return "\n".join(lines)

@@ -31,10 +31,9 @@ KEYS = ("variant", "lang", "seed")
 
 
 def _std(values: np.ndarray) -> float:
-    """Sample std (ddof=1); 0.0 for a single seed so one run still renders, NaN for none."""
-    if len(values) == 0:
-        return math.nan
-    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    """Sample std (ddof=1); NaN for one seed or none: one run measures no spread, and a cell shows
+    `(n=1)` rather than a std of zero."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
 
 
 def _ordered(kind: str, present: list[str], order: list[str] | None) -> list[str]:
@@ -199,7 +198,8 @@ class AblationTable:
     def _text(self, row: pd.Series) -> str:
         if not math.isfinite(row["mean"]):
             return MISSING
-        text = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if math.isfinite(row["std"]) else "")
+        text = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if math.isfinite(row["std"]) else
+                                       " (n=1)" if row.get("n") == 1 else "")
         if row["variant"] != self.reference and math.isfinite(row["delta"]):
             d = round(float(row["delta"]), 2)
             text += f" ({'−' if d < 0 else '+'}{abs(d):.2f})"  # Unicode minus; -0.00 prints as +0.00
@@ -212,6 +212,11 @@ class AblationTable:
         """The significance legend, when some cell carries the mark."""
         p = self.cells["p"] if "p" in self.cells else pd.Series(dtype=float)
         return [self.legend] if bool((p < SIG_LEVEL).any()) else []
+
+    @property
+    def caption(self) -> str:
+        """What the cells are: the metric, over how many seeds, against which row."""
+        return (f"{self.metric}: mean ± sample std over seeds, (Δ) to {self.reference}")
 
     @property
     def legend(self) -> str:
@@ -230,9 +235,9 @@ class AblationTable:
         grid = [[c.replace("|", "\\|").replace("\n", " ") for c in row] for row in self._grid()]
         rule = "|" + "|".join([":---"] + ["---:"] * len(self.columns)) + "|"
         lines = ["| " + " | ".join(row) + " |" for row in grid]
-        notes = [*self.marks, *self.notes]
-        notes = ["", *(f"> {n}" for n in notes)] if notes else []
-        return "\n".join([lines[0], rule, *lines[1:], *notes]) + "\n"
+        notes = ["", *(f"> {n}" for n in [*self.marks, *self.notes])]
+        return "\n".join([f"**{self.caption}**", "", lines[0], rule, *lines[1:],
+                          *(notes if len(notes) > 1 else [])]) + "\n"
 
     def to_csv(self) -> str:
         """Tidy numbers, one row per (variant, language) cell: what pandas, R or a spreadsheet reads
@@ -257,16 +262,17 @@ class AblationTable:
 
     def to_latex(self) -> str:
         """A booktabs `table` for a paper (needs \\usepackage{booktabs}): mean ± std per cell, Δ to the
-        reference in small type, the best mean per column in bold; names escaped for pdflatex."""
+        reference in small type; names escaped for pdflatex. Bold marks a column's best mean only where
+        the significance test separates it (`bold_cells`), and the caption says so."""
         cells = self.cells.set_index(["variant", "lang"])
-        best = {c: self.cells[self.cells["lang"] == c]["mean"].max() for c in self.columns}
+        bold = self.bold_cells()
 
         def cell(variant: str, lang: str) -> str:
             if (variant, lang) not in cells.index or not math.isfinite(cells.loc[(variant, lang), "mean"]):
                 return "--"
             c = cells.loc[(variant, lang)]
             mean = f"{c['mean']:.2f}"
-            text = (f"\\textbf{{{mean}}}" if c["mean"] == best[lang] else mean)
+            text = (f"\\textbf{{{mean}}}" if (variant, lang) in bold else mean)
             if math.isfinite(c["std"]):
                 text += f"$_{{\\pm {c['std']:.2f}}}$"
             if variant != self.reference and math.isfinite(c["delta"]):
@@ -281,11 +287,31 @@ class AblationTable:
                          f"in brackets the difference to {self.reference}.")
         if self.marks:
             caption += " $^\\dagger$ " + _latex(f"p < {SIG_LEVEL}, {SIGNIFICANCE}.")
+        if bold:
+            caption += " " + _latex(f"Bold: the column's best mean, separated by that test at "
+                                    f"p < {SIG_LEVEL} (from {self.reference}, or {self.reference} "
+                                    "from the runner-up).")
         spec = "l" + "r" * len(self.columns)
         lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
                  head + r" \\", r"\midrule", *rows, r"\bottomrule", r"\end{tabular}",
                  rf"\caption{{{caption}}}", r"\end{table}", ""]
         return "\n".join(lines)
+
+    def bold_cells(self) -> set[tuple[str, str]]:
+        """(variant, column) of each column's best mean where the paired test separates it: a variant
+        significantly above the reference, or the reference significantly above the runner-up. A best
+        mean within noise of the next is not bold, whatever its rank."""
+        out: set[tuple[str, str]] = set()
+        for col in self.columns:
+            c = self.cells[(self.cells["lang"] == col) & np.isfinite(self.cells["mean"])]
+            if len(c) < 2:
+                continue
+            ranked = c.sort_values("mean", ascending=False)
+            top, second = ranked.iloc[0], ranked.iloc[1]
+            p = top.get("p", math.nan) if top["variant"] != self.reference else second.get("p", math.nan)
+            if p < SIG_LEVEL and top["mean"] > second["mean"]:
+                out.add((top["variant"], col))
+        return out
 
     def to_html(self) -> str:
         """A whole UTF-8 page: MLflow's artifact viewer and browsers guess latin-1 for a bare

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import torch
 
-from ..config.loader import ExperimentConfig, load_experiment
+from ..config.loader import ExperimentConfig, load_experiment, match_variant
 from ..engine.graph import Node, Plan, RunSummary, make_plan
 from ..engine.store import Store, cache_dir
 from ..errors import ConfigError
@@ -60,8 +60,10 @@ def build(path: str | Path, overrides: list[str] | None = None, variants: list[s
     hold the precision the run really uses; `precision` (a replay of a recorded run) imposes the
     precision that run resolved, whatever this machine has."""
     load_plugins()  # the Python API's front door: every component a config can name
-    load_experiment(path, overrides or [])  # the base config's errors first, even under --variant
-    names = ([""] if include_base else []) + list(variants if variants is not None else [])
+    base = load_experiment(path, overrides or [])  # the base config's errors first, even under --variant
+    declared = list(base.variants)
+    names = ([""] if include_base else []) + [match_variant(v, declared, Path(path).name)
+                                              for v in (variants if variants is not None else [])]
     configs, dev = {}, torch.device("cpu")
     for n in names:
         configs[n or "base"], dev = resolve(load_experiment(path, overrides or [], variant=n or None), device,

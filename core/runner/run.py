@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..engine.graph import RunSummary
 from ..engine.progress import logging_above_bars
 from ..plugins import EXECUTORS
 from . import executors  # noqa: F401  (registers the built-in executors)
-from .experiment import Collector, Experiment, Hooks, Results
+from .experiment import Collector, Experiment, Hooks, Results, plan
+
+log = logging.getLogger(__name__)
 
 
 def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, executor: str | None = None,
@@ -21,7 +25,11 @@ def run(exp: Experiment, hooks: Hooks | None = None, fail_fast: bool = False, ex
     """
     execution = next(iter(exp.configs.values())).execution
     collector = Collector(exp, hooks)
-    run_on = EXECUTORS.get(executor or execution.executor)
+    name = executor or execution.executor
+    if name != "local" and plan(exp).to_run == 0:  # nothing to schedule: no cluster to start
+        log.info("every node is in the store: %s is not started", name)
+        name = "local"
+    run_on = EXECUTORS.get(name)
     with logging_above_bars():  # log lines print above the progress bar instead of through it
         run_on(exp, collector, fail_fast, ray_address or execution.ray_address)
     return collector.finish()

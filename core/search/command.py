@@ -48,6 +48,9 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
            ray_address: str | None = None, best_out: str | Path | None = None) -> SearchOutcome:
     """Create or join the study, run its queued trials with `workers` workers, then put the plots and
     the best trial's YAML on the study's run."""
+    if n_trials is not None and n_trials < 1:  # 0 is not "unset": it would have run a whole search
+        raise ConfigError(f"--n-trials {n_trials}: a study holds 1 or more trials (it is the study's "
+                          "total, all workers together; leave it out for search.n_trials)")
     overrides = list(overrides)
     if pruner is not None:
         overrides.append(f"search.pruner.type={pruner}")
@@ -76,7 +79,8 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
             **{f"simplex.{g}": ks for g, ks in search_cfg.simplex.items()}, "seeds": k,
             "pruner": search_cfg.pruner.type})
 
-    study = open_study(st, name, n_trials or search_cfg.n_trials, search_cfg, create_run)
+    study = open_study(st, name, search_cfg.n_trials if n_trials is None else n_trials, search_cfg,
+                       create_run)
     log.info("study %s in %s: %d trials queued, %d workers here", name, redact(location),
              count(study, "WAITING"), workers or search_cfg.workers)
     job = Job(str(path), overrides, location, name, cfg.seeds[:k], device, track, uri,

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from ..config.loader import parse_override
+from ..tracking.experiments import experiment_id
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,7 @@ def open_study_run(uri: str, experiment: str, study: str, location: str, space: 
     if outer:
         run_id = outer
     else:
-        found = client.get_experiment_by_name(experiment)
-        exp_id = found.experiment_id if found else client.create_experiment(experiment)
+        exp_id = experiment_id(client, experiment, uri)
         run_id = client.create_run(exp_id, run_name=f"search:{study}").info.run_id
     tags = {"xner.level": "study", STUDY_TAG: study, "xner.storage": redact(location),
             "xner.command": "search"}

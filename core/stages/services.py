@@ -60,6 +60,7 @@ class Services:
     device: torch.device = field(default_factory=lambda: resolve_device("auto"))
     # (node, epoch, metrics) after every training epoch: live curves in MLflow while a stage trains
     on_epoch: Callable[[Any, int, dict[str, float]], None] | None = None
+    memo: dict[tuple, Any] = field(default_factory=dict)  # whatever a caller computes once per process
     _corpora: dict[tuple, Corpus] = field(default_factory=dict)
     _tokenizers: dict[str, Any] = field(default_factory=dict)
     _encoded: dict[tuple, EncodedCorpus] = field(default_factory=dict)

@@ -37,6 +37,9 @@ def requirements() -> list[str]:
     return pins
 
 
+EXPORTS_EXPERIMENT = "xner-exports"  # where `xner export --register` logs a model that has no seed run
+
+
 def _stage_code(into: Path) -> Path:
     """A copy of the `xner` package (core only: registry/ and the experiments are not needed to
     predict) for MLflow's `code_paths`, so the model loads where xner is not installed."""
@@ -59,7 +62,13 @@ def log_ner_model(export_dir: str | Path, run_id: str | None = None, name: str =
     if tracking_uri is not None:
         mlflow.set_tracking_uri(tracking_uri)
 
-    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(run_id=run_id) as run:
+    exp = None
+    if run_id is None:  # a run of its own, in an experiment whose artifacts sit beside a local database
+        from .experiments import experiment_id
+
+        uri = mlflow.get_tracking_uri()
+        exp = experiment_id(mlflow.MlflowClient(uri), EXPORTS_EXPERIMENT, uri)
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(run_id=run_id, experiment_id=exp) as run:
         info = mlflow.pyfunc.log_model(
             name=name, python_model=str(CODE), artifacts={EXPORT_ARTIFACT: str(export_dir)},
             code_paths=[str(_stage_code(Path(tmp)))], pip_requirements=requirements(),

@@ -18,6 +18,7 @@ a heartbeat, so a later command can tell a run whose process died from one still
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -39,6 +40,7 @@ from ..engine.locks import process_start
 from ..errors import ConfigError, Pruned
 from ..runner.experiment import row_name
 from ..stages.builders import read_params, unread_settings
+from .experiments import experiment_id
 from .ui import NOTE_TAG, prepare_experiment, run_note, run_url
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ class LoggableTable(Protocol):
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
+ORDER = "xner.order"  # the table's row and column order, as a sortable tag
 INVOCATION, TARGET = "xner.invocation", "xner.target"
 MODEL_TAG, EVALUATE_TAG, STORE_TAG = "xner.model_node", "xner.evaluate_node", "xner.store"
 HOST, PID, PID_START, HEARTBEAT = "xner.host", "xner.pid", "xner.pid_start", "xner.heartbeat"
@@ -209,8 +212,7 @@ class MlflowTracker:
             return False
 
     def _experiment(self, name: str) -> str:
-        found = self.client.get_experiment_by_name(name)
-        return found.experiment_id if found else self.client.create_experiment(name)
+        return experiment_id(self.client, name, self.uri)
 
     def _tags(self, tags: Mapping[str, Any]) -> list[Any]:
         from mlflow.entities import RunTag
@@ -258,7 +260,9 @@ class MlflowTracker:
             row = row_name(exp, variant)
             run, done = self._run(f"{row} · {lang}", self.parent_id,
                                   {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
-                                   "seed": "all", TARGET: f"{row}|{lang}"}, reuse_open=True)
+                                   "seed": "all", TARGET: f"{row}|{lang}",
+                                   ORDER: order_tag(exp, variant, lang)},
+                                  reuse_open=True)
             self._groups[(variant, lang)] = run  # registered first: a signal during the params
             if not done:                         # below still finds it open and closes it KILLED
                 self._log(run, params={**self._params(exp, variant, lang), "language": lang})
@@ -279,7 +283,8 @@ class MlflowTracker:
         row = row_name(exp, t.variant)
         run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", self._group(exp, t.variant, t.lang),
                               {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
-                               "seed": t.seed, TARGET: f"{row}|{t.lang}|{t.seed}"})
+                               "seed": t.seed, TARGET: f"{row}|{t.lang}|{t.seed}",
+                               ORDER: order_tag(exp, t.variant, t.lang, t.seed)})
         if not done:
             self._seeds[(t.variant, t.lang, t.seed)] = run  # registered before its params, as groups
             params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
@@ -308,12 +313,14 @@ class MlflowTracker:
         else:
             run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", group,
                                   {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
-                                   "seed": t.seed, **tags, TARGET: f"{row}|{t.lang}|{t.seed}"})
+                                   "seed": t.seed, **tags, TARGET: f"{row}|{t.lang}|{t.seed}",
+                                   ORDER: order_tag(exp, t.variant, t.lang, t.seed)})
         if done:
             return
         live = self._live.pop(run, set()) | set(outcome.live)
         store = exp.store
         metrics: list[tuple[str, float, int]] = []
+        selected: dict[str, dict[str, Any]] = {}  # per stage: the kept epoch and its scores
         evaluate_dir = None
         for node in topological([t.node]):
             if not store.has(node.stage, node.key):
@@ -321,9 +328,12 @@ class MlflowTracker:
             result = store.manifest(node.stage, node.key)["result"]
             prefix = stage_key(node, t.seed)
             if isinstance(result, dict) and "best_epoch" in result:  # what selection kept, per stage
-                metrics += selection_metrics(prefix, result)
-                tags[f"xner.selection/{prefix}"] = (f"epoch {result['best_epoch']} by "
-                                                    f"{node.params['train']['selection_metric']}")
+                best = selection_values(result)
+                selected[prefix] = {"selection_metric": node.params["train"]["selection_metric"], **best}
+                metric = "dev_f1" if "dev_f1" in best else "source_dev_f1"
+                tags[f"xner.selection/{prefix}"] = (
+                    f"epoch {result['best_epoch']} by {node.params['train']['selection_metric']}"
+                    + (f", {metric} {best[metric]:.2f}" if metric in best else ""))
             curve = result.get("curve", []) if isinstance(result, dict) and node.key not in live else []
             for point in curve:
                 step = int(point.get("epoch", 0))
@@ -339,6 +349,10 @@ class MlflowTracker:
             resolved = Path(tmp) / "config.yaml"
             resolved.write_text(f"# variant {t.variant}, language {t.lang}, seed {t.seed}\n{to_yaml(cfg)}")
             self.client.log_artifact(run, str(resolved))
+            if selected:  # one table, not a one-bar chart per value in the run's charts
+                table = Path(tmp) / "selection.json"
+                table.write_text(json.dumps(selected, indent=1, sort_keys=True))
+                self.client.log_artifact(run, str(table))
             if outcome.ok and evaluate_dir is not None:
                 for name in ("test_predictions.conll", "test_report.txt", "dev_report.txt"):
                     if (evaluate_dir / name).exists():
@@ -379,7 +393,9 @@ class MlflowTracker:
             mean, std = mean_std([o.result.get(m, math.nan) if o.ok else math.nan for o in outcomes])
             metrics += [(f"{m}_mean", mean, 0), (f"{m}_std", std, 0)]
         ok = sum(o.ok for o in outcomes)
-        metrics = [(k, v, s) for k, v, s in metrics if math.isfinite(v)] + [("seeds_ok", float(ok), 0)]
+        # rounded: these are what a person reads in the UI's summary view; seed runs keep exact values
+        metrics = [(k, round(v, 2), s) for k, v, s in metrics if math.isfinite(v)]
+        metrics.append(("seeds_ok", float(ok), 0))
         self._log(run, metrics=metrics)
         if exp.configs[variant].tracking.log_models == "best" and ok:
             best = max((o for o in outcomes if o.ok),
@@ -463,8 +479,17 @@ def model_tags(evaluate: Node, store_root: Path) -> dict[str, str]:
     return tags
 
 
-def selection_metrics(prefix: str, result: Mapping[str, Any]) -> list[tuple[str, float, int]]:
-    """A trained stage's selected epoch and its scores: `source/best_epoch`, `source/best/dev_f1`."""
-    out = [(f"{prefix}/best_epoch", float(result["best_epoch"]), 0)]
+def selection_values(result: Mapping[str, Any]) -> dict[str, float]:
+    """A trained stage's selected epoch and its scores (rounded to 4 decimals): `best_epoch`,
+    `dev_f1`, `loss`, ... Tags and a `selection.json` artifact, not metrics: as metrics each was a
+    one-bar chart, about a hundred per seed run."""
     scores = {k: v for k, v in result.items() if k not in ("best_epoch", "curve")}
-    return out + [(f"{prefix}/best/{k}", v, 0) for k, v in _finite(scores).items()]
+    return {"best_epoch": int(result["best_epoch"]), **{k: round(v, 4) for k, v in _finite(scores).items()}}
+
+
+def order_tag(exp: Experiment, variant: str, lang: str, seed: int | None = None) -> str:
+    """`03.01` (variant 3, language 1) or `03.01.0002`: the table's order, which the UI sorts by."""
+    variants = list(exp.configs)
+    langs = list(dict.fromkeys(t.lang for t in exp.targets))
+    out = f"{variants.index(variant):02d}.{langs.index(lang):02d}"
+    return out if seed is None else f"{out}.{seed:04d}"

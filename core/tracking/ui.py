@@ -19,17 +19,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 KIND_TAG, KIND = "mlflow.experimentKind", "custom_model_development"
-VIEW_KEY = "xner-results"
-VIEW_TAG = f"mlflow.sharedViewState.{VIEW_KEY}"
+VIEW_TAG = "mlflow.sharedViewState.xner-results"
 NOTE_TAG = "mlflow.note.content"
 WORKFLOW = {"workflowType": "machine_learning"}
 
 # Tags set on every group and seed run, and the metrics of each level (runner.METRICS + means).
 _TAGS = ("variant", "language", "seed")
 _METRICS = ("test_f1", "dev_f1", "test_strict_f1", "dev_strict_f1")
-# The UI folds child runs under their parent and a shared view cannot unfold them, so the view lists
-# the seed runs themselves (clear the filter in the UI for the parent -> group -> seed tree).
+_SUMMARY = ("test_f1_mean", "test_f1_std", "dev_f1_mean", "dev_f1_std", "seeds_ok")
+# The UI folds child runs under their parent and a shared view cannot unfold them, so each view lists
+# one level itself: the summary the group runs (a row per variant x language: the seeds' mean and std,
+# rounded), the seeds view the seed runs. Both sort by the `xner.order` tag: the table's row order.
 SEED_RUNS = "tags.`xner.level` = 'seed'"
+GROUP_RUNS = "tags.`xner.level` = 'group'"
+VIEW_KEY, SEEDS_KEY = "xner-results", "xner-seeds"
+SEEDS_TAG = f"mlflow.sharedViewState.{SEEDS_KEY}"
 
 
 def column(kind: str, name: str) -> str:
@@ -37,29 +41,35 @@ def column(kind: str, name: str) -> str:
     return f"{kind}.`{name}`"
 
 
-def view_state() -> dict[str, Any]:
-    """The runs list: the seed runs, newest first, with the result columns."""
-    columns = [column("tags", t) for t in _TAGS] + [column("metrics", m) for m in _METRICS]
-    return {"orderByKey": "attributes.start_time", "orderByAsc": False, "searchFilter": SEED_RUNS,
+def _view(search: str, tags: tuple[str, ...], metrics: tuple[str, ...]) -> dict[str, Any]:
+    columns = [column("tags", t) for t in tags] + [column("metrics", m) for m in metrics]
+    return {"orderByKey": column("tags", "xner.order"), "orderByAsc": True, "searchFilter": search,
             "selectedColumns": columns, "columnOrder": columns, "runListHidden": False,
-            "viewMaximized": False,
-            # one row per variant x language with the seeds' average F1, unfolding to the seeds
-            "groupBy": {"aggregateFunction": "average",
-                        "groupByKeys": [{"mode": "tag", "groupByData": "variant"},
-                                        {"mode": "tag", "groupByData": "language"}]}}
+            "viewMaximized": False}
+
+
+def view_state() -> dict[str, Any]:
+    """The summary: one row per variant x language (its group run), in the table's order."""
+    return _view(GROUP_RUNS, ("variant", "language"), _SUMMARY)
+
+
+def seeds_view_state() -> dict[str, Any]:
+    """Every seed run, exactly one row each, in the table's order."""
+    return _view(SEED_RUNS, _TAGS, _METRICS)
 
 
 def prepare_experiment(client: Any, experiment_id: str, description: str | None = None) -> None:
-    """Tag the experiment as model training and store the results view (idempotent)."""
+    """Tag the experiment as model training and store the results views (idempotent)."""
     client.set_experiment_tag(experiment_id, KIND_TAG, KIND)
     client.set_experiment_tag(experiment_id, VIEW_TAG, json.dumps(view_state()))
+    client.set_experiment_tag(experiment_id, SEEDS_TAG, json.dumps(seeds_view_state()))
     if description:
         client.set_experiment_tag(experiment_id, NOTE_TAG, description)
 
 
-def experiment_url(base: str, experiment_id: str) -> str:
-    """The runs list in the model-training view with the results columns."""
-    query = urlencode({**WORKFLOW, "viewStateShareKey": VIEW_KEY})
+def experiment_url(base: str, experiment_id: str, seeds: bool = False) -> str:
+    """The runs list in the model-training view: the summary, or with `seeds` every seed run."""
+    query = urlencode({**WORKFLOW, "viewStateShareKey": SEEDS_KEY if seeds else VIEW_KEY})
     return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?{query}"
 
 

@@ -155,4 +155,5 @@ def test_gold_mass_is_the_mean_probability_of_each_gold_type() -> None:
     probs[0][1, ls.index("I-MISC")], probs[0][1, ls.index("B-MISC")] = 0.2, 0.3  # B- and I- both count
     probs[0][2, ls.index("O")] = 1.0
     probs[1][0, ls.index("B-PER")] = 0.9
-    assert gold_mass(gold, probs, {"format": "conll"}) == pytest.approx({"mass_MISC": (0.3 + 0.5) / 2, "mass_PER": 0.9})
+    got = gold_mass(gold, probs, {"format": "conll"})
+    assert got == pytest.approx({"mass_MISC": (0.3 + 0.5) / 2, "mass_PER": 0.9})

@@ -53,16 +53,28 @@ def _seed_run(ui: dict):
     return next(s for s in seeds if s.data.tags["seed"] == "1")
 
 
-def test_experiment_opens_on_the_runs_list_with_variant_seed_and_f1(ui: dict, shots: Path) -> None:
+def test_experiment_opens_on_the_summary_in_table_order(ui: dict, shots: Path) -> None:
     url = mlflow_ui.experiment_url(ui["url"], ui["exp_id"])
-    png = screenshot(url, shots / "runs-list.png", width=1600, height=900, wait_ms=WAIT_MS)
+    png = screenshot(url, shots / "runs-summary.png", width=1600, height=900, wait_ms=WAIT_MS)
     assert png.stat().st_size > 20_000
     dom = dump_dom(url, wait_ms=WAIT_MS)
-    (shots / "runs-list.html").write_text(dom)
+    (shots / "runs-summary.html").write_text(dom)
     assert "Traces" not in dom or "Runs" in dom  # the model-training navigation, not GenAI's
+    for header in ("variant", "language", "test_f1_mean", "test_f1_std"):
+        assert f">{header}<" in dom, f"column {header} not shown"
+    assert "seed 1" not in dom  # one row per variant x language, no seed rows
+    assert dom.index("TransAdv · es") < dom.index("w/o Θentity · es")  # the reference first
+
+
+def test_seeds_view_has_one_row_per_seed_run(ui: dict, shots: Path) -> None:
+    url = mlflow_ui.experiment_url(ui["url"], ui["exp_id"], seeds=True)
+    screenshot(url, shots / "runs-seeds.png", width=1600, height=900, wait_ms=WAIT_MS)
+    dom = dump_dom(url, wait_ms=WAIT_MS)
+    (shots / "runs-seeds.html").write_text(dom)
     for header in ("variant", "language", "seed", "test_f1", "dev_f1"):
         assert f">{header}<" in dom, f"column {header} not shown"
-    assert "TransAdv · es · seed 1" in dom and "Group: variant" in dom  # seed rows, grouped by variant
+    assert "TransAdv · es · seed 1" in dom and "Group:" not in dom  # seed rows, no UI group rows
+    assert dom.index("TransAdv · es · seed 1") < dom.index("w/o Θentity · es · seed 1")
 
 
 def test_parent_overview_shows_the_ablation_table(ui: dict, shots: Path) -> None:

@@ -162,12 +162,14 @@ def test_curves_are_logged_while_the_stage_trains(tracked: dict) -> None:
 
 def test_the_summary_ends_with_the_parent_runs_url(tracked: dict) -> None:
     out, uri, client = tracked["out"], tracked["uri"], tracked["client"]
-    *_, runs, last = ablate.report(out, uri).splitlines()
+    *_, runs, seeds, last = ablate.report(out, uri).splitlines()
     experiment = client.get_run(out.parent_run).info.experiment_id
     base = f"http://127.0.0.1:5000/#/experiments/{experiment}/runs"
     url = f"{base}/{out.parent_run}?workflowType=machine_learning"
     assert last == f"MLflow parent run: {url} after `mlflow ui --backend-store-uri {uri}`"
-    assert runs == f"MLflow runs: {base}?workflowType=machine_learning&viewStateShareKey=xner-results"
+    assert runs == (f"MLflow results (a row per variant x language): "
+                    f"{base}?workflowType=machine_learning&viewStateShareKey=xner-results")
+    assert seeds == f"MLflow seed runs: {base}?workflowType=machine_learning&viewStateShareKey=xner-seeds"
     assert ablate.run_url(uri, "0" * 32) is None  # an unknown run gives no URL, never an error
 
 
@@ -202,18 +204,21 @@ def test_the_parent_overview_holds_the_ablation_table(tracked: dict, tmp_path: P
     assert out.table.to_markdown().strip() in note and "| w/o Θentity |" in note
 
 
-def test_each_trained_stage_logs_its_selected_epoch(tracked: dict) -> None:
+def test_each_trained_stage_logs_its_selected_epoch(tracked: dict, tmp_path: Path) -> None:
     """The store's best epoch and the scores it was chosen on reach MLflow, per stage, per seed."""
     client, out = tracked["client"], tracked["out"]
     groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
     seed = next(s for s in _children(client, groups["TransAdv"].info.run_id) if s.data.tags["seed"] == "1")
-    m = seed.data.metrics
+    assert not [k for k in seed.data.metrics if "/best" in k]  # no one-bar chart per best value
+    path = client.download_artifacts(seed.info.run_id, "selection.json", str(tmp_path))
+    selection = json.loads(Path(path).read_text())
     for stage in ("source", "teacher_entity", "distill"):
         history = client.get_metric_history(seed.info.run_id, f"{stage}/dev_f1")
-        best = int(m[f"{stage}/best_epoch"])
-        assert 1 <= best <= len(history)
-        assert m[f"{stage}/best/dev_f1"] == max(h.value for h in history)  # selected on target dev
-        assert seed.data.tags[f"xner.selection/{stage}"] == f"epoch {best} by target_dev"
+        best = selection[stage]["best_epoch"]
+        assert 1 <= best <= len(history) and selection[stage]["selection_metric"] == "target_dev"
+        top = max(h.value for h in history)  # selected on target dev
+        assert selection[stage]["dev_f1"] == round(top, 4)
+        assert seed.data.tags[f"xner.selection/{stage}"] == f"epoch {best} by target_dev, dev_f1 {top:.2f}"
 
 
 def test_report_is_one_self_contained_page(tracked: dict, tmp_path: Path) -> None:
