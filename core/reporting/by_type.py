@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +46,7 @@ def _predictions(client: Any, run: Any, split: str = "test") -> tuple[list[list[
 
     from mlflow.exceptions import MlflowException
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one bar per seed otherwise
     with tempfile.TemporaryDirectory() as tmp:
         try:
             path = client.download_artifacts(run.info.run_id, f"{split}_predictions.conll", tmp)
