@@ -108,13 +108,17 @@ def test_plan_all_variants_lists_the_union_of_every_variants_nodes_once(tmp_path
         [t.node for t in runner.build(exp, TINY, variants, include_base=not variants).targets])}
     assert main(["plan", str(exp), *sets, "--all-variants"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert {line.split()[4] for line in out[:-1]} == nodes
-    assert out[-1].startswith(f"{len(nodes)} nodes: {len(nodes)} to run")
-    pseudo = sorted(line.split("models=")[1] for line in out if "pseudo_label" in line and "seed=(1)" in line)
+    assert out[-1].startswith("store: ")
+    assert {line.split()[4] for line in out[:-2]} == nodes
+    assert out[-2].startswith(f"{len(nodes)} nodes: {len(nodes)} to run")
+    served = {line.split()[4]: line.split("rows=")[1] for line in out[:-2]}
+    assert set(served.values()) == {"all", "transadv", "w/o Θorder"}  # Θsrc serves both; each union one
+    pseudo = sorted(line.split("models=")[1].split()[0] for line in out
+                    if "pseudo_label" in line and "seed=(1)" in line)
     assert pseudo == ["context+entity+order+source[language+order]",  # the base and w/o Θorder differ
                       "context+entity+source[language+order]"]
     assert main(["plan", str(exp), *sets]) == 0
-    assert int(capsys.readouterr().out.splitlines()[-1].split()[0]) < len(nodes)
+    assert int(capsys.readouterr().out.splitlines()[-2].split()[0]) < len(nodes)
 
 
 def test_every_command_help_ends_with_an_example_of_itself() -> None:

@@ -82,9 +82,10 @@ def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
             ).abs().max() < 1e-9
     assert (errors["missed"] <= errors["gold"] - errors["correct"]).all()
 
-    probe = result.tables["probe"].set_index("model")
-    assert set(probe.index) == {"pretrained encoder", "TLADV", "fine-tuned (mBERT-ft)"}
-    assert probe.loc["TLADV", "seeds"] == 2 and probe.loc["pretrained encoder", "seeds"] == 1
+    probe = result.tables["probe"].set_index("model")  # each Θsrc named with the rows it serves
+    assert set(probe.index) == {"pretrained encoder", "TLADV · advpicker · es",
+                                "fine-tuned (mBERT-ft) · mBERT-ft · es"}
+    assert probe.loc["TLADV · advpicker · es", "seeds"] == 2 and probe.loc["pretrained encoder", "seeds"] == 1
     assert all(0.0 <= a <= 100.0 for a in probe["accuracy"])
 
     pseudo = result.tables["pseudo"]
@@ -109,7 +110,8 @@ def test_analyze_tables_agree_with_the_store(advpicker_run: Path) -> None:
     assert f"{kept} selected, {30 - kept} other" in result.titles["split"]
 
     metrics = result.metrics()
-    assert metrics["probe/TLADV/accuracy"] == pytest.approx(probe.loc["TLADV", "accuracy"])
+    assert metrics["probe/TLADV _ advpicker _ es/accuracy"] == pytest.approx(  # MLflow-safe name
+        probe.loc["TLADV · advpicker · es", "accuracy"])
     assert np.isfinite(list(metrics.values())).all()
 
 

@@ -30,17 +30,17 @@ def _texts(tmp_path: Path, scores=SCORES) -> list[str]:
     return re.findall(r">([^<>]+)</text>", svg)
 
 
-def test_axis_is_zoomed_to_the_error_bars_not_zero():
+def test_axis_starts_at_zero_so_bar_heights_compare():
     lo, hi = y_range([69.0, 78.0], [85.0, 79.0])
-    assert 60 < lo < 69 and 85 < hi < 100  # a 3-point difference at 80 F1 fills the axis
-    assert y_range([0.5], [2.0])[0] == 0.0 and y_range([98.0], [99.9])[1] == 100.0
+    assert lo == 0.0 and 85 < hi < 100  # a row at half the reference's F1 draws half as tall
+    assert y_range([0.5], [2.0]) == (0.0, 3.0) and y_range([98.0], [99.9])[1] == 100.0
 
 
 def test_figure_labels_deltas_and_draws_the_reference(tmp_path: Path, svg_text):
     texts = _texts(tmp_path)
-    assert {"-3.0", "+2.0", "-0.5"} <= set(texts)  # ABL - REF: de 79-82, es 73-71, Avg 76-76.5
+    assert {"−3.0†", "+2.0", "−0.5"} <= set(texts)  # ABL - REF: de 79-82, es 73-71, Avg 76-76.5
     assert "Avg" in texts and f"{REF} (reference)" in texts and ABL in texts
-    assert "n/a" not in texts and "+0.0" not in texts  # the reference gets a line, not a label
+    assert "n/a" not in texts and "0.00" not in texts  # the reference gets a line, not a label
 
 
 def test_one_language_has_no_avg_group(tmp_path: Path, svg_text):

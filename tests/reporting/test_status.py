@@ -49,8 +49,9 @@ def test_status_follows_a_grid_from_queued_to_finished(tmp_path: Path, capsys) -
     assert main(["status", str(path), *[x for s in sets for x in ("--set", s)]]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("variant") and "1/2" in out[1]
-    assert out[-1].startswith(f"grid stopped: {len(cell.done)} nodes done, 0 running, "
-                              f"{len(cell.queued)} queued; 1/2 seed results")
+    assert out[-2] == (f"grid stopped: {len(cell.done)} nodes done, 0 running, "
+                       f"{len(cell.queued)} queued; 1/2 seed results")
+    assert out[-1].startswith(f"store: {exp.store.root.resolve()} ")
 
     runner.run(exp)
     text = status.render(status.grid(exp), exp.store.root)

@@ -74,10 +74,11 @@ def test_other_metric_column() -> None:
     assert t.metric == "test_strict_f1"
 
 
-def test_single_seed_has_zero_std() -> None:
+def test_single_seed_has_no_std_and_says_n1() -> None:
     t = ablation_table(make_runs({REF: {"de": [80.0]}}))
     c = cell(t, REF, "de")
-    assert (c["mean"], c["std"], c["n"]) == (80.0, 0.0, 1)
+    assert (c["mean"], c["n"]) == (80.0, 1) and math.isnan(c["std"])  # one run measures no spread
+    assert md_row(t.to_markdown(), REF)[0] == "80.00 (n=1)"
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -153,8 +154,9 @@ def test_ordering_respected() -> None:
     assert list(t.cells["variant"]) == [ABL] * 3 + [REF] * 3
     assert list(t.cells["lang"]) == ["es", "de", AVG] * 2
     lines = t.to_markdown().splitlines()
-    assert lines[0] == "| Variant | es | de | Avg |"
-    assert lines[2].startswith(f"| {ABL} |") and lines[3].startswith(f"| {REF} |")
+    assert lines[0] == f"**test_f1: mean ± sample std over seeds, (Δ) to {ABL}**"  # names its metric
+    assert lines[2] == "| Variant | es | de | Avg |"
+    assert lines[4].startswith(f"| {ABL} |") and lines[5].startswith(f"| {REF} |")
 
 
 def test_order_selects_subset_and_rejects_unknown() -> None:
@@ -248,8 +250,10 @@ def test_latex_escapes_names_bolds_the_best_and_balances_braces() -> None:
     tex = ablation_table(runs).to_latex()
     assert r"w/o $\Theta$entity \& 50\%\_x" in tex and "Θ" not in tex
     assert tex.count("{") == tex.count("}") and r"\begin{tabular}{lrrr}" in tex
-    assert r"\toprule" in tex and r"\bottomrule" in tex and tex.count(r"\textbf{") == 3
+    assert r"\toprule" in tex and r"\bottomrule" in tex
     ref_row = next(line for line in tex.splitlines() if line.startswith(REF))
+    # bold only where the paired test separates the best from the next (de: p < 0.05; es, Avg: not)
+    assert tex.count(r"\textbf{") == 1 and r"\textbf{82.00}" in ref_row and "Bold: the column" in tex
     assert "scriptsize" not in ref_row  # no Δ to itself
 
 

@@ -179,9 +179,17 @@ def test_the_ui_opens_on_model_training_with_the_result_columns(tracked: dict) -
     client, out = tracked["client"], tracked["out"]
     exp = client.get_experiment(client.get_run(out.parent_run).info.experiment_id)
     assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
-    view = json.loads(exp.tags["mlflow.sharedViewState.xner-results"])
+    summary = json.loads(exp.tags["mlflow.sharedViewState.xner-results"])
+    assert summary["selectedColumns"][:3] == ["tags.`variant`", "tags.`language`", "metrics.`test_f1_mean`"]
+    shown = client.search_runs([exp.experiment_id], summary["searchFilter"],
+                               order_by=["tags.`xner.order` ASC"])  # the filter and order the view applies
+    assert [r.data.tags["variant"] for r in shown] == ["TransAdv", "w/o Θentity", "broken"]  # table order
+    assert all(r.data.metrics["test_f1_mean"] == round(r.data.metrics["test_f1_mean"], 2) for r in shown
+               if "test_f1_mean" in r.data.metrics)
+    view = json.loads(exp.tags["mlflow.sharedViewState.xner-seeds"])
     assert view["selectedColumns"][:3] == ["tags.`variant`", "tags.`language`", "tags.`seed`"]
     assert {"metrics.`test_f1`", "metrics.`dev_f1`"} <= set(view["selectedColumns"])
+    assert "groupBy" not in view  # the UI's group rows would pass the seed filter as extra rows
     shown = client.search_runs([exp.experiment_id], view["searchFilter"])  # the filter the view applies
     assert {r.data.tags["xner.level"] for r in shown} == {"seed"} and len(shown) == 3 * 2
     groups = {g.data.tags["variant"]: g for g in _children(client, out.parent_run)}
