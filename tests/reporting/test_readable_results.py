@@ -171,3 +171,22 @@ def test_report_diff_shows_real_changes_only_in_table_order():
     rows = config_diff(groups, "ref", ["ref", "w/o A", "w/o B"])
     assert rows == [("w/o A", "a", "1", "2"), ("w/o B", "b", "x", "None")]  # c: unset on both sides
     assert np.array_equal([r[0] for r in rows], ["w/o A", "w/o B"])
+
+
+def test_report_links_go_to_the_given_ui_and_show_per_type_tables(ablated, tmp_path):
+    from xner.core.reporting import html as report
+
+    page = report.write(ablated["uri"], "demo-transadv", tmp_path / "r.html", ui="http://ui.example:8080")
+    text = page.read_text(encoding="utf-8")
+    assert 'href="http://ui.example:8080/#/experiments/' in text and "127.0.0.1" not in text
+    assert f"ablate run {ablated['ablate'].parent_run}" in text  # which run the page shows
+    assert "test_f1 per entity type, es" in text and "Span errors" in text
+    assert "One epoch each, so not drawn" in text  # the tiny run's one-epoch stages get no dot plot
+
+
+def test_single_epoch_stages_are_listed_not_drawn():
+    from xner.core.reporting.figures import curve_stages
+
+    curves = {"A": {"source": {1: [1.0], 2: [2.0]}, "teacher_entity": {1: [3.0]}, "distill": {1: [4.0]}},
+              "B": {"distill": {1: [4.0], 2: [5.0]}}}
+    assert curve_stages(curves) == (["source", "distill"], ["teacher_entity"])
