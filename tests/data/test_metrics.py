@@ -11,7 +11,7 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from xner.core.data.labels import is_valid_sequence
-from xner.core.data.metrics import TypeScores, evaluate, quick_f1
+from xner.core.data.metrics import TypeScores, evaluate, quick_f1, quick_type_f1
 
 GOLD = [["B-PER", "I-PER", "O", "B-ORG"], ["B-LOC", "O", "B-PER"]]
 PRED = [["B-PER", "I-PER", "O", "B-LOC"], ["B-LOC", "O", "O"]]
@@ -160,6 +160,18 @@ def test_quick_f1_equals_seqeval_in_both_modes(data: st.DataObject) -> None:
     loose, strict = quick_f1(gold, pred)
     assert loose == pytest.approx(full.conlleval.f1)
     assert strict == pytest.approx(full.strict.f1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_quick_type_f1_equals_seqeval_per_type(data: st.DataObject) -> None:
+    gold = data.draw(_sentences)
+    pred = [data.draw(st.lists(st.sampled_from(_TAGS), min_size=len(g), max_size=len(g))) for g in gold]
+    full = evaluate(gold, pred).conlleval
+    overall, per_type = quick_type_f1(gold, pred)
+    assert overall == pytest.approx(full.f1)
+    assert set(per_type) == set(full.per_type)
+    assert all(per_type[t] == pytest.approx(full.per_type[t].f1) for t in per_type)
 
 
 def test_quick_f1_strict_ignores_a_span_opened_by_i_tag() -> None:
