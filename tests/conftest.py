@@ -20,17 +20,3 @@ from xner.core.plugins import load_plugins
 def _components() -> None:
     """Every shipped component registered, as the CLI has them (runner.build also loads them)."""
     load_plugins()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _no_run_folders_in_the_repository():
-    """A test that logs to MLflow keeps its runs in its own temporary folder: MLflow's default
-    `./mlruns` must never appear in the checkout (it would mix every test database's artifacts)."""
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[1]
-    before = {p.name for p in repo.iterdir()}
-    yield
-    left = sorted({"mlruns", "mlartifacts", "mlflow.db", "mlflow-artifacts"}
-                  & ({p.name for p in repo.iterdir()} - before))
-    assert not left, f"tests left {left} in {repo}"

@@ -83,7 +83,8 @@ def _markdown(frame: pd.DataFrame) -> str:
     cols = [c for c in frame.columns if not (c.endswith(" std") and c[:-4] in frame.columns)]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for _, row in frame.iterrows():
-        cells = [cell(c, row[c]) + (f" ± {row[c + ' std']:.2f}" if c + " std" in frame.columns else "")
+        cells = [cell(c, row[c]) + (f" ± {row[c + ' std']:.2f}" if c + " std" in frame.columns
+                                    and math.isfinite(row[c + " std"]) else "")  # one seed: no std
                  for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -98,7 +99,7 @@ def _mean_std(frame: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataF
     """Mean and std over seeds, `n` = seeds; column order kept."""
     g = frame.groupby(by, sort=False, dropna=False)
     out = g[values].mean()
-    std = g[values].std(ddof=1).fillna(0.0).add_suffix(" std")
+    std = g[values].std(ddof=1).add_suffix(" std")  # NaN for one seed: a spread never measured
     n = g.size().rename("seeds")
     return pd.concat([out, std, n], axis=1).reset_index()
 
@@ -112,6 +113,7 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     done = [n for n in topological([t.node for t in exp.targets]) if store.has(n.stage, n.key)]
     log.info("%s: %d of the experiment's nodes are finished in %s", cfg.name, len(done), cfg.store)
     result = Analysis(cfg.name)
+    t0 = time.perf_counter()
 
     serves = served_variants(exp)  # a node's rows: which variants' graphs hold it
     sources = [n for n in done if n.stage == "source"]
@@ -122,6 +124,9 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
         result.add("probe", "Language-discriminator accuracy on frozen features (AdvPicker Table 3; "
                    "lower = more language-independent)", _mean_std(rows, ["model"], ["accuracy"]))
 
+    log.info("language probe: %d encoders, %.0fs", len(sources) + 1 if probe and sources else 0,
+             time.perf_counter() - t0)
+    t0 = time.perf_counter()
     selects = [n for n in done if n.stage == "select"]
     quality: list[dict] = []
     for pseudo in (n for n in done if n.stage == "pseudo_label"):
@@ -133,6 +138,8 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
         result.add("pseudo", "Pseudo-label F1 on the target train set (AdvPicker Tables 4 and 5; "
                    "TransAdv's teachers)", pd.DataFrame(quality))
 
+    log.info("pseudo-label F1 on target train: %d label sets, %.0fs", len(quality), time.perf_counter() - t0)
+    t0 = time.perf_counter()
     names = {t.node.key: runner.row_name(exp, t.variant) for t in exp.targets}
     on_dev: list[dict] = []
     for pseudo in (n for n in done if n.stage == "pseudo_label"):
@@ -159,6 +166,7 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
             splits.append({"method": names[ev.key], "seed": ev.seed, **dx.split_scores(store, ev, keep),
                            "n_selected": len(keep), "n_other": total - len(keep)})
         break  # one split of the test set: the first AdvPicker selection's
+    log.info("target dev labels, errors and test splits: %.0fs", time.perf_counter() - t0)
     if splits:
         frame = _mean_std(pd.DataFrame(splits), ["method"], ["test_selected", "test_other", "test_all"])
         result.add("split", "Test F1 on the selected / other target test sentences (AdvPicker Table 7; "
