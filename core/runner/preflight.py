@@ -18,7 +18,8 @@ from ..data.readers import first_line_with_type
 from ..engine.store import cache_dir
 from ..errors import ConfigError, DataFormatError
 from ..models.device import bf16_supported, resolve_device
-from ..stages.builders import SPLITS, data_params, entity_types
+from ..stages.builders import OPTIONAL, SPLITS, data_params, entity_types
+from ..stages.services import read_as
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def resolve(cfg: ExperimentConfig, device: str = "auto", precision: str | None =
     return cfg.model_copy(update={"precision": resolve_precision(cfg, dev)}), dev
 
 
-def check_inputs(cfg: ExperimentConfig) -> None:
+def check_inputs(cfg: ExperimentConfig, say_missing: bool = True) -> None:
     """Data files (files, not folders; readable; tags of the format's types) and the encoder (path,
     layer counts), before any graph hashes them."""
     _check_encoder(cfg)
@@ -59,6 +60,11 @@ def check_inputs(cfg: ExperimentConfig) -> None:
     seen: set[str] = set()
     for lang in cfg.data.target_langs:
         dp = data_params(cfg, lang)
+        for role in (r for r in OPTIONAL if say_missing and r not in dp["files"]):
+            split = SPLITS[role][1]
+            log.info("%s: no target %s file (%s)%s", lang, split, cfg.data.path_for(lang, split),
+                     "; checkpoints are selected on source dev" if role == "tgt_dev"
+                     else "; nothing is tested, the trained models stay in the store (xner export)")
         for role, path in dp["files"].items():
             if path in seen:
                 continue
@@ -66,10 +72,10 @@ def check_inputs(cfg: ExperimentConfig) -> None:
             p = Path(path)
             side = lang if role.startswith("tgt") else cfg.data.source_lang
             where = f"data.root / data.path_template ({SPLITS[role][1]} of {side})"
-            fmt = dp.get("unlabeled_format", cfg.data.format) if role == "tgt_train" else cfg.data.format
+            fmt, words = read_as(dp, role)
             if p.is_dir():
                 raise ConfigError(f"{where}: {p} is a directory, expected a {fmt} file")
-            corpus = cached_corpus(p, fmt, lang, cache, words=cfg.data.word_tokenizer)  # malformed: path:line
+            corpus = cached_corpus(p, fmt, lang, cache, words=words)  # a malformed file: path:line
             found = {t[2:] for t in corpus.table.column("tags").combine_chunks().flatten().unique()
                      .to_pylist() if t != "O"}
             if unknown := sorted(found - types):

@@ -23,7 +23,6 @@ SPLITS = {"src_train": ("source", "train"), "src_dev": ("source", "dev"),
 
 
 OPTIONAL = ("tgt_dev", "tgt_test")  # zero-resource for real: a target language may have no labelled text
-_said: set[tuple[str, str]] = set()
 
 
 def entity_types(cfg: ExperimentConfig) -> tuple[str, ...]:
@@ -46,12 +45,7 @@ def data_params(cfg: ExperimentConfig, lang: str) -> dict[str, Any]:
     for role, (side, split) in SPLITS.items():
         split = d.unlabeled_split if split == "unlabeled" else split
         path = d.path_for(d.source_lang if side == "source" else lang, split)
-        if role in OPTIONAL and not path.exists():
-            if (lang, role) not in _said and lang != d.source_lang:
-                _said.add((lang, role))
-                log.info("%s: no target %s file (%s)%s", lang, split, path,
-                         "; checkpoints are selected on source dev" if role == "tgt_dev"
-                         else "; nothing is tested, the trained models stay in the store (xner export)")
+        if role in OPTIONAL and not path.exists():  # preflight says so, once per run
             continue
         files[role] = str(path)
     out: dict[str, Any] = {"format": d.format, "source_lang": d.source_lang, "lang": lang, "files": files,

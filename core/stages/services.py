@@ -37,6 +37,14 @@ def label_set_for(data: Mapping[str, Any]) -> LabelSet:
     return LabelSet(tuple(data.get("labels") or FORMAT_TYPES[data["format"]]))
 
 
+def read_as(data: Mapping[str, Any], role: str) -> tuple[str, str]:
+    """(reader format, word tokenizer) of a role's file: the unlabelled target text (tgt_train) reads in
+    the experiment's `unlabeled_format` where it has one (raw text, tokens), every other file in
+    `format`."""
+    fmt = data.get("unlabeled_format", data["format"]) if role == "tgt_train" else data["format"]
+    return fmt, data.get("word_tokenizer", "simple")
+
+
 def subsample_indices(n: int, limit: int | None, seed: int = 0) -> list[int]:
     """The rows `subsample` keeps of an n-sentence corpus: a file aligned with another (a precomputed
     translation of the source) is cut at the same rows."""
@@ -98,8 +106,8 @@ class Services:
         limit = data["max_train"] if role.endswith("train") else data["max_eval"]
         if role not in data["files"]:
             raise KeyError(f"{role}: this experiment has no such file for {lang}")
-        fmt = data.get("unlabeled_format", data["format"]) if role == "tgt_train" else data["format"]
-        return self.corpus(data["files"][role], fmt, lang, limit, data.get("word_tokenizer", "simple"))
+        fmt, words = read_as(data, role)
+        return self.corpus(data["files"][role], fmt, lang, limit, words)
 
     def tokenizer(self, encoder_dir: str) -> Any:
         if encoder_dir not in self._tokenizers:

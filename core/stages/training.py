@@ -28,7 +28,7 @@ from ..plugins import DISCRIMINATOR_KINDS
 from ..train.loop import fit
 from ..train.predict import quick_score
 from ..train.steps import AdversarialSpec, StepRunner
-from .services import Services, label_set_for
+from .services import Services, label_set_for, read_as
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def pooled_targets(svc: Services, data: Mapping[str, Any], pool: Mapping[str, st
     """AdvPicker's multi-target adversarial set: sentences drawn at random (fixed seed, so every node
     sees the same set) from all target languages' unlabelled text, as many as D_S has (or all of
     them when the pool is smaller). Each sentence keeps its own language in `langs`."""
-    fmt, words = data.get("unlabeled_format", data["format"]), data.get("word_tokenizer", "simple")
+    fmt, words = read_as(data, "tgt_train")  # the pool is every language's unlabelled text
     parts = [svc.corpus(path, fmt, lang, data["max_train"], words) for lang, path in sorted(pool.items())]
     pooled = union(parts, "D_T_u_pool")
     size = min(len(svc.split(data, "src_train")), len(pooled))
