@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -45,9 +48,40 @@ class Terminated(KeyboardInterrupt):
     partial node removed, runs closed as KILLED, one line."""
 
 
-def raise_terminated(_signum: int, _frame: object) -> None:
-    """The SIGTERM handler of xner's commands and search workers."""
-    raise Terminated()
+_STOP: list[int] = []  # the signal that asked this process to stop, until stop_on_signals() ends
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    _STOP.append(signum)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def check_stop() -> None:
+    """Raise again a Ctrl-C or SIGTERM that a library swallowed.
+
+    A signal landing in a weakref callback or a `__del__` (SQLAlchemy's registry, seen in CI) is
+    printed as "Exception ignored" and lost, and the run would go on to the end; the training loop and
+    the node loops call this, so the stop is honoured at the next batch or node.
+    """
+    if _STOP:
+        raise Terminated() if _STOP[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM (Slurm, `kill`) ends the run as Ctrl-C does; both are remembered for `check_stop`.
+    SIGINT keeps being ignored where the shell ignores it (`nohup ... &`)."""
+    wanted = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        wanted.append(signal.SIGINT)
+    previous = {s: signal.signal(s, _on_signal) for s in wanted}
+    _STOP.clear()
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        _STOP.clear()
 
 
 class MissingDataFileError(XnerError, FileNotFoundError):

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import Terminated, XnerError, raise_terminated
+from ..errors import Terminated, XnerError, stop_on_signals
 from ..plugins import load_plugins
 from . import data, experiments, misc, models, report, search, store
 from .examples import add_examples
@@ -71,9 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
-        return int(args.func(args))
+        with stop_on_signals():
+            return int(args.func(args))
     except XnerError as err:
         log.error("%s", err)
         return 2
@@ -82,8 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("%s: every finished node is in the store, MLflow runs are closed as KILLED; run the "
                   "same command to resume", what)
         return 143 if isinstance(stop, Terminated) else 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def entry() -> None:

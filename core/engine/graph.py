@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..errors import Pruned
+from ..errors import Pruned, check_stop
 from .fingerprint import code_version
 from .hashing import file_sha256
 from .locks import claim
@@ -313,6 +313,7 @@ def execute(
     summary = RunSummary()
     t0 = time.perf_counter()
     for node in topological(targets):
+        check_stop()
         manifest = None if cached(node, store, reuse_other_code) else \
             build(node, store, stages, services, on_start)
         (summary.cached if manifest is None else summary.ran).append(node)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import asdict, replace
 
-from ..errors import ConfigError, raise_terminated
+from ..errors import ConfigError, stop_on_signals
 from ..plugins import SEARCH_POOLS, load_plugins
 from .study import Job, work
 
@@ -83,14 +82,14 @@ def _ray_workers(job: Job, workers: int, address: str | None, threads: int | Non
 
 
 if __name__ == "__main__":  # a worker process started by run_workers
-    # as Ctrl-C: the trial is told FAIL, its run KILLED, its values queued again
-    signal.signal(signal.SIGTERM, raise_terminated)
     _job = Job(**json.loads(sys.argv[1]))
     logging.basicConfig(level=_job.log_level,
                         format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s")
     load_plugins(_job.plugins)  # the components the experiment names, plug-ins as the caller had them
 
     try:
-        sys.exit(0 if work(_job) >= 0 else 1)
+        with stop_on_signals():  # SIGTERM as Ctrl-C: trial FAIL, run KILLED, values queued again
+            _code = 0 if work(_job) >= 0 else 1
+        sys.exit(_code)
     except KeyboardInterrupt:
         sys.exit(130)

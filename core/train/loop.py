@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from ..errors import check_stop
 from ..models.checkpoint import trainable_state
 from .steps import StepRunner
 
@@ -73,6 +74,7 @@ def fit(
         n = 0
         bar = tqdm(main_loader, desc=f"{desc} epoch {epoch}/{epochs}", leave=False, disable=None)
         for batch in bar:
+            check_stop()
             losses = {"loss": step(batch)}
             if adv_iters:
                 losses.update(runner.adversarial_step(

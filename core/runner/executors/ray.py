@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ...engine.graph import Node, StageFailed, build, cached, topological
 from ...engine.progress import GridProgress, LiveView, describe
 from ...engine.store import Store
+from ...errors import check_stop
 from ...plugins import EXECUTORS, load_plugins, loaded
 from ..experiment import Collector, Experiment, Outcome, row_name, services_for
 
@@ -158,6 +159,7 @@ def run_ray(exp: Experiment, collector: Collector, fail_fast: bool, address: str
     waiting = list(exp.targets)
     shown = -math.inf
     while pending or waiting:
+        check_stop()
         if pending:
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=every)
             for ref in ready:
