@@ -2,4 +2,4 @@
 
 Only `xner.core.plugins.load_plugins` imports it; it may import anything in `core`."""
 
-from . import discriminators, encoders, methods, selectors, teachers, translators  # noqa: F401
+from . import discriminators, encoders, methods, relabelling, selectors, teachers, translators  # noqa: F401

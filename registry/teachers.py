@@ -13,3 +13,5 @@ TEACHERS.register("context", "Θcontext: Θsrc fine-tuned on D_T + D_S^swi with 
     {"data": ["D_T", "D_S_swi"], "discriminator": "context-language"})
 TEACHERS.register("order", "Θorder: Θsrc fine-tuned on D_T + D_T^shu, word-order-robust (§2.4).")(
     {"data": ["D_T", "D_T_shu"], "discriminator": None})
+TEACHERS.register("translation", "M_finetune (UniTrans): Θsrc fine-tuned on the translated D_T alone.")(
+    {"data": ["D_T"], "discriminator": None})

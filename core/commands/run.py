@@ -22,6 +22,7 @@ from ..config.loader import load_experiment
 from ..engine.graph import topological
 from ..engine.progress import close_full_log, open_full_log
 from ..errors import Pruned
+from ..reporting import published as pub
 from ..runner.experiment import METRICS, Experiment, Results, row_name
 
 log = logging.getLogger(__name__)
@@ -65,17 +66,22 @@ def make_table(exp: Experiment, results: Results, metric: str, ablate: bool) -> 
     if not (ablate or len(exp.configs) > 1):
         return None
     cfg = exp.configs[next(iter(exp.configs))]
-    return ablation_table(results_frame(exp, results), metric=metric,
-                          variant_order=[row_name(exp, v) for v in exp.configs],
-                          lang_order=list(cfg.data.target_langs))
+    table = ablation_table(results_frame(exp, results), metric=metric,
+                           variant_order=[row_name(exp, v) for v in exp.configs],
+                           lang_order=list(cfg.data.target_langs))
+    table.published = pub.as_dict(cfg.published)
+    return table
 
 
 def parent_tags(exp: Experiment) -> dict[str, str]:
     cfg = exp.configs[next(iter(exp.configs))]
     order = [row_name(exp, v) for v in exp.configs]
     seeds = sorted({t.seed for t in exp.targets})
-    return {"method": cfg.method, "xner.variants": "|".join(order), "xner.reference": order[0],
+    tags = {"method": cfg.method, "xner.variants": "|".join(order), "xner.reference": order[0],
             "xner.langs": "|".join(cfg.data.target_langs), "xner.seeds": "|".join(map(str, seeds))}
+    if cfg.published:
+        tags[pub.TAG] = pub.to_tag(cfg.published)
+    return tags
 
 
 def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[str] | None = None,

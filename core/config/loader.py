@@ -283,6 +283,28 @@ def match_variant(name: str, known: list[str], where: str = "") -> str:
                       "freely: w/o theta-entity)")
 
 
+# what a row read from another file keeps of the table's own file: where and how it runs, which seeds
+# and languages, and the table itself; everything else (method, training, data) is the row file's
+TABLE_KEYS = ("name", "seeds", "variants", "published", "store", "tracking", "execution", "device",
+              "precision", "search")
+
+
+def _row_from(table: dict[str, Any], target: Any, path: Path, variant: str) -> dict[str, Any]:
+    """`variants: {Row: {extends: file}}`: the row's experiment is that file, run inside this table."""
+    if not isinstance(target, str):
+        raise ConfigError(f"variants.{variant}.extends: {_describe(target)} should be a file name")
+    row = _read_chain(path.parent / target)
+    row.pop("label", None)
+    for key in TABLE_KEYS:
+        if key in table:
+            row[key] = copy.deepcopy(table[key])
+    langs = (table.get("data") or {}).get("target_langs")
+    if langs is not None:
+        row.setdefault("data", {})["target_langs"] = copy.deepcopy(langs)
+    _seed_dict_defaults(row)
+    return row
+
+
 def load_experiment(
     path: str | Path, overrides: Iterable[str] = (), variant: str | None = None
 ) -> ExperimentConfig:
@@ -300,7 +322,10 @@ def load_experiment(
         variant = match_variant(variant, list(variants), path.name)
         if not isinstance(variants[variant], dict):
             raise ConfigError(f"variants.{variant}: should map dotted.path -> value")
-        for key, value in variants[variant].items():
+        changes = dict(variants[variant])
+        if "extends" in changes:  # a row that is another experiment, e.g. a baseline in a main table
+            raw = _row_from(raw, changes.pop("extends"), path, variant)
+        for key, value in changes.items():
             _set(raw, str(key), value, f"variant {variant!r}")
         raw["variant"] = variant
     for text in overrides:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import re
 import string
-import types
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationInfo,
@@ -24,21 +21,10 @@ from pydantic import (
     model_validator,
 )
 
+from .methods import ColadaConfig, PublishedConfig, UniTransConfig
+from .section import FieldError, Section
+
 _DEVICE = re.compile(r"auto|cpu|cuda|cuda:\d+")
-
-
-class FieldError(ValueError):
-    """Raised by a validator that blames a path below its own model (pydantic would blame the model)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        super().__init__(message)
-
-
-def _admits_none(annotation: Any) -> bool:
-    return annotation is Any or (
-        get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation)
-    )
 
 
 def _num(value: float) -> str:
@@ -48,36 +34,6 @@ def _num(value: float) -> str:
 
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-
-
-class Section(BaseModel):
-    """Base of every section: unknown keys are errors, and `key: null` means "unset"."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _unset_nulls(cls, data: Any) -> Any:
-        """A null removes an entry of a name->component dict and resets a non-nullable field to its
-        default (that is how a child YAML or a variant deletes what its base set). Booleans are
-        refused where numbers are due, because YAML's `yes` would otherwise train for 1 epoch."""
-        if not isinstance(data, dict):
-            return data
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            field = cls.model_fields.get(key)
-            if field is None:
-                out[key] = value  # extra="forbid" reports it with its path
-                continue
-            if value is None and not _admits_none(field.annotation):
-                continue
-            if isinstance(value, dict) and get_origin(field.annotation) is dict:
-                value = {k: v for k, v in value.items() if v is not None}
-            bare = {a for a in get_args(field.annotation) if a is not type(None)} or {field.annotation}
-            if isinstance(value, bool) and bare & {int, float}:
-                raise FieldError(key, f"{value} is a boolean, expected a number")
-            out[key] = value
-        return out
 
 
 class TinyEncoderConfig(Section):
@@ -198,6 +154,8 @@ class TranslationConfig(Section):
     dictionary: str = Field("{root}/../muse/{src}-{lang}.txt", description="MUSE lexicon")
     file: str | None = Field(None, description="precomputed: the source train file translated, sentence "
                              "by sentence, CoNLL with labels (e.g. {root}/unitrans/{src}2{lang}.train.txt)")
+    fallback: str | None = Field(None, description="precomputed: the strategy for a language without a "
+                                 "file (e.g. lexicon-word for en->nl); None: a missing file is an error")
     candidate: Literal["first", "random"] = Field("first", description="which lexicon translation")
     casing: Literal["source", "german-nouns", "none", "target"] = Field(
         "source", description="of translated words; target: each context word's dominant form in the "
@@ -404,7 +362,11 @@ class ExperimentConfig(Section):
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
-    variants: dict[str, dict[str, Any]] = Field({}, description="name -> {dotted.path: value}")
+    variants: dict[str, dict[str, Any]] = Field({}, description="name -> {dotted.path: value}, or "
+                                                "{extends: file} for a row from another experiment")
+    colada: ColadaConfig = Field(default_factory=ColadaConfig)
+    unitrans: UniTransConfig = Field(default_factory=UniTransConfig)
+    published: PublishedConfig = Field({}, description="row name -> its published F1 per language")
 
     _base_dir: Path | None = PrivateAttr(None)
 

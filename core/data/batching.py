@@ -96,12 +96,16 @@ class EncodedDataset(Dataset):
     teacher's); each row gets the distributions of the words it owns, in word order.
     """
 
-    def __init__(self, encoded: EncodedCorpus, soft_labels: Sequence[Any] | None = None) -> None:
-        if soft_labels is not None and len(soft_labels) != encoded.num_sentences:
-            raise XnerError(f"{len(soft_labels)} soft-label sentences for "
-                            f"{encoded.num_sentences} sentences")
+    def __init__(self, encoded: EncodedCorpus, soft_labels: Sequence[Any] | None = None,
+                 hard_labels: Sequence[Any] | None = None) -> None:
+        for name, given in (("soft-label", soft_labels), ("hard-label", hard_labels)):
+            if given is not None and len(given) != encoded.num_sentences:
+                raise XnerError(f"{len(given)} {name} sentences for {encoded.num_sentences} sentences")
+        if hard_labels is not None and soft_labels is None:
+            raise XnerError("hard labels come with soft labels (UniTrans's vote beside its teacher)")
         self.encoded = encoded
         self.soft_labels = soft_labels
+        self.hard_labels = hard_labels  # per sentence [n_words] tag ids, -1: none (a word no vote kept)
 
     def __len__(self) -> int:
         return len(self.encoded)
@@ -115,6 +119,8 @@ class EncodedDataset(Dataset):
                                 f"{probs.shape}, expected ({row['sentence_words']}, L)")
             words = row["word_index"][word_first_positions(row)]
             row["soft_labels"] = probs[words]  # [n_owned, L]
+            if self.hard_labels is not None:
+                row["hard_labels"] = np.asarray(self.hard_labels[row["sentence"]], dtype=np.int64)[words]
         return row
 
 
@@ -129,7 +135,8 @@ def collate(rows: Sequence[Mapping[str, Any]], pad_id: int) -> dict[str, torch.T
     if not rows:
         raise XnerError("cannot collate an empty batch")
     b, s = len(rows), max(len(r["input_ids"]) for r in rows)
-    list_cols = [k for k, v in rows[0].items() if isinstance(v, np.ndarray) and k != "soft_labels"]
+    list_cols = [k for k, v in rows[0].items()
+                 if isinstance(v, np.ndarray) and k not in ("soft_labels", "hard_labels")]
     out: dict[str, torch.Tensor] = {}
     for col in list_cols:
         fill = pad_id if col == "input_ids" else PAD_FILL.get(col, IGNORE_INDEX)
@@ -156,6 +163,12 @@ def collate(rows: Sequence[Mapping[str, Any]], pad_id: int) -> dict[str, torch.T
             soft_mask[i, pos] = True
         out["soft"] = torch.from_numpy(soft)
         out["soft_mask"] = torch.from_numpy(soft_mask)
+    if "hard_labels" in rows[0]:
+        hard = np.full((b, s), IGNORE_INDEX, dtype=np.int64)  # [B, S]
+        for i, r in enumerate(rows):
+            ids = r["hard_labels"]
+            hard[i, word_first_positions(r)] = np.where(ids >= 0, ids, IGNORE_INDEX)
+        out["hard"] = torch.from_numpy(hard)
     return out
 
 
@@ -168,6 +181,7 @@ def make_loader(
     *,
     drop_last: bool = False,
     soft_labels: Sequence[Any] | None = None,
+    hard_labels: Sequence[Any] | None = None,
     bucket_factor: int = 50,
     num_workers: int = 0,
     pin_memory: bool = False,
@@ -180,7 +194,7 @@ def make_loader(
     sampler = LengthBucketSampler(encoded.lengths, batch_size, shuffle=shuffle,
                                   drop_last=drop_last, seed=seed, bucket_factor=bucket_factor)
     return DataLoader(
-        EncodedDataset(encoded, soft_labels),
+        EncodedDataset(encoded, soft_labels, hard_labels),
         batch_sampler=sampler,
         collate_fn=functools.partial(collate, pad_id=pad),
         num_workers=num_workers,

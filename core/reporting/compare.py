@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import XnerError
 from ..plugins import TABLE_FORMATS
 from ..tracking.tracker import LEVEL, PARENT, ROOT
+from . import published as pub
 from .tables import AblationTable, ablation_table
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ def compare(uri: str, name_or_id: str | None = None, runs: Sequence[str] = (), m
     missing_l = [x for x in dict.fromkeys(frame["lang"]) if x not in langs]
     table = ablation_table(frame, metric=metric, variant_order=variants + missing_v,
                            lang_order=langs + missing_l)
+    table.published = pub.from_tag(tags.get(pub.TAG))
     table.notes = incomplete(order_source, frame)
     for note in table.notes:
         log.warning("%s", note)

@@ -17,11 +17,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..plugins import TABLE_FORMATS
+from . import published as pub
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +182,7 @@ class AblationTable:
     variants: list[str]
     langs: list[str]
     notes: list[str] = field(default_factory=list)  # e.g. "incomplete: 1 of 2 seeds" (xner compare)
+    published: dict[str, Any] = field(default_factory=dict)  # row -> {source, f1: {lang: F1}}
 
     @property
     def columns(self) -> list[str]:
@@ -197,7 +200,7 @@ class AblationTable:
 
     def _text(self, row: pd.Series) -> str:
         if not math.isfinite(row["mean"]):
-            return MISSING
+            return MISSING + pub.suffix(self.published, row["variant"], row["lang"], self.langs, math.nan)
         text = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if math.isfinite(row["std"]) else
                                        " (n=1)" if row.get("n") == 1 else "")
         if row["variant"] != self.reference and math.isfinite(row["delta"]):
@@ -205,13 +208,15 @@ class AblationTable:
             text += f" ({'−' if d < 0 else '+'}{abs(d):.2f})"  # Unicode minus; -0.00 prints as +0.00
             if row.get("p", math.nan) < SIG_LEVEL:
                 text += SIG_MARK
-        return text
+        return text + pub.suffix(self.published, row["variant"], row["lang"], self.langs, row["mean"])
 
     @property
     def marks(self) -> list[str]:
-        """The significance legend, when some cell carries the mark."""
+        """The significance legend, when some cell carries the mark, and where published numbers
+        come from."""
         p = self.cells["p"] if "p" in self.cells else pd.Series(dtype=float)
-        return [self.legend] if bool((p < SIG_LEVEL).any()) else []
+        legend = [self.legend] if bool((p < SIG_LEVEL).any()) else []
+        return legend + pub.sources(self.published, self.variants)
 
     @property
     def caption(self) -> str:
@@ -244,7 +249,8 @@ class AblationTable:
         back without parsing "50.31 ± 3.12 (−0.64)". A missing cell has empty mean/std/delta."""
         buf = io.StringIO()
         out = csv.writer(buf, lineterminator="\n")
-        out.writerow(["variant", "lang", "metric", "mean", "std", "seeds", "delta", "p_paired_t"])
+        out.writerow(["variant", "lang", "metric", "mean", "std", "seeds", "delta", "p_paired_t",
+                      "published", "gap_to_published"])
         cells = self.cells.set_index(["variant", "lang"])
 
         def num(x: float) -> str:
@@ -252,12 +258,15 @@ class AblationTable:
 
         for variant in self.variants:
             for lang in self.columns:
+                published = pub.value(self.published, variant, lang, self.langs)
+                published_num = math.nan if published is None else published
                 if (variant, lang) not in cells.index:
-                    out.writerow([variant, lang, self.metric, "", "", 0, "", ""])
+                    out.writerow([variant, lang, self.metric, "", "", 0, "", "", num(published_num), ""])
                     continue
                 c = cells.loc[(variant, lang)]
                 out.writerow([variant, lang, self.metric, num(c["mean"]), num(c["std"]), int(c["n"]),
-                              num(c["delta"]), num(c.get("p", math.nan))])
+                              num(c["delta"]), num(c.get("p", math.nan)), num(published_num),
+                              num(c["mean"] - published_num)])
         return buf.getvalue()
 
     def to_latex(self) -> str:
@@ -279,14 +288,20 @@ class AblationTable:
                 text += f" {{\\scriptsize ({c['delta']:+.2f})}}"
                 if c.get("p", math.nan) < SIG_LEVEL:
                     text += "$^\\dagger$"
+            published = pub.value(self.published, variant, lang, self.langs)
+            if published is not None:
+                text += f" {{\\scriptsize [{published:.2f}]}}"
             return text
 
         head = " & ".join(["Variant", *(_latex(c) for c in self.columns)])
         rows = [" & ".join([_latex(v), *(cell(v, c) for c in self.columns)]) + r" \\" for v in self.variants]
         caption = _latex(f"{self.metric}, mean and standard deviation over seeds; "
                          f"in brackets the difference to {self.reference}.")
-        if self.marks:
+        if any(m == self.legend for m in self.marks):
             caption += " $^\\dagger$ " + _latex(f"p < {SIG_LEVEL}, {SIGNIFICANCE}.")
+        if self.published:
+            caption += " " + _latex("In square brackets the published F1 (" + "; ".join(
+                pub.sources(self.published, self.variants)) + ").")
         if bold:
             caption += " " + _latex(f"Bold: the column's best mean, separated by that test at "
                                     f"p < {SIG_LEVEL} (from {self.reference}, or {self.reference} "

@@ -102,19 +102,31 @@ def encoder_node(cfg: ExperimentConfig) -> Node:
     return Node("encoder", params, data=data, label="encoder", locations=locations)
 
 
+def translation_strategy(cfg: ExperimentConfig, lang: str) -> str:
+    """The strategy that translates into `lang`: `translation.fallback` where `precomputed` has no
+    file for it (the UniTrans authors translated en->es and en->de, not en->nl)."""
+    t = cfg.translation
+    if t.strategy == "precomputed" and t.fallback:
+        path = cfg.precomputed_path(lang)
+        if path is None or not path.is_file():
+            return t.fallback
+    return t.strategy
+
+
 def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
     t = cfg.translation
-    if t.strategy == "none":
+    name = translation_strategy(cfg, lang)
+    if name == "none":
         raise ConfigError("translation.strategy: 'none', but this method needs translated data")
     dp = data_params(cfg, lang)
-    strategy = {"name": t.strategy, "candidate": t.candidate, "casing": t.casing,
+    strategy = {"name": name, "candidate": t.candidate, "casing": t.casing,
                 "keep_per": t.keep_per, "translate_entities": t.translate_entities}
-    dictionary = str(cfg.dictionary_path(lang)) if t.strategy == "lexicon-word" else None
+    dictionary = str(cfg.dictionary_path(lang)) if name == "lexicon-word" else None
     data = {"src_train": file_fingerprint(dp["files"]["src_train"])}
     locations = ["data.files", "dictionary", "strategy.backend_options.table",
                  "strategy.backend_options.source", "precomputed"]
     extra: dict[str, Any] = {}
-    if t.strategy == "precomputed":
+    if name == "precomputed":
         path = cfg.precomputed_path(lang)
         if path is None or not path.is_file():
             what = "not set" if path is None else ("a directory" if path.is_dir() else f"missing: {path}")
@@ -122,7 +134,7 @@ def translate_node(cfg: ExperimentConfig, lang: str) -> Node:
                               f" train file translated into {lang}, sentence by sentence ({what})")
         data["precomputed"] = file_fingerprint(str(path))
         extra["precomputed"] = str(path)
-    elif t.strategy != "lexicon-word":
+    elif name != "lexicon-word":
         strategy["backend"] = t.mt.backend
         options = {k: v for k, v in t.mt.model_dump().items() if k != "backend"}
         for k in ("model", "table"):  # one file or model per language pair: "{root}/mt/{src}-{lang}.tsv"
@@ -204,17 +216,23 @@ def discriminator_spec(cfg: ExperimentConfig, name: str, default_data: list[str]
     return spec
 
 
+UNTRANSLATED = ("D_S", "D_T_u", POOLED)
+
+
 def source_node(cfg: ExperimentConfig, lang: str, seed: int, discriminators: list[str],
-                language_data: list[str]) -> Node:
+                language_data: list[str], ner_data: tuple[str, ...] = ("D_S",)) -> Node:
+    """A model trained from the pretrained encoder: on D_S (Θsrc, mBERT-FT, TLADV, MLADV) or on
+    translated data (`ner_data=("D_T",)`: UniTrans's data transfer, M_trans)."""
     dp = data_params(cfg, lang)
     specs = {n: discriminator_spec(cfg, n, language_data if n == "language" else None)
              for n in discriminators}
-    needs_translation = any(d not in ("D_S", "D_T_u", POOLED) for s in specs.values() for d in s["data"])
+    needs_translation = any(d not in UNTRANSLATED for d in ner_data) or \
+        any(d not in UNTRANSLATED for s in specs.values() for d in s["data"])
     inputs = {"encoder": encoder_node(cfg)}
     if needs_translation:
         inputs["translate"] = translate_node(cfg, lang)
     params = {"data": dp, "encoder": encoder_params(cfg), "train": train_params(cfg, dp),
-              "discriminators": specs, "ner_data": ["D_S"]}
+              "discriminators": specs, "ner_data": list(ner_data)}
     locations, data = _reads_data(cfg, dp)
     if any(POOLED in s["data"] for s in specs.values()):
         params["pool"] = {t: data_params(cfg, t)["files"]["tgt_train"] for t in cfg.data.target_langs}
@@ -222,6 +240,8 @@ def source_node(cfg: ExperimentConfig, lang: str, seed: int, discriminators: lis
         params["pool_langs"] = sorted(params["pool"])
         locations = (*locations, "pool")
     label = "source[" + ("+".join(discriminators) or "ft") + "]"
+    if list(ner_data) != ["D_S"]:
+        label = f"source[{'+'.join(ner_data)}]"
     return Node("source", params, seed=seed, lang=lang, inputs=inputs, data=data, label=label,
                 locations=locations)
 
@@ -247,7 +267,11 @@ def teacher_node(cfg: ExperimentConfig, name: str, source: Node) -> Node:
 
 
 def pseudo_node(cfg: ExperimentConfig, models: Mapping[str, Node], combine: str,
-                weights: Mapping[str, float] | None, discriminator_from: str | None) -> Node:
+                weights: Mapping[str, float] | None, discriminator_from: str | None,
+                relabel: Mapping[str, Any] | None = None, label: str | None = None) -> Node:
+    """Labels for a corpus from `models`: soft labels on D_T^u (TransAdv, AdvPicker, TSL), or, with
+    `relabel` (stages/relabel.py), the targets of UniTrans and CoLaDa: a vote, a blend with the
+    translated labels, hard labels, kNN weights, on D_T^u or on the translated D_T."""
     first = next(iter(models.values()))
     params = {"data": first.params["data"], "encoder": first.params["encoder"], "combine": combine,
               "weights": dict(weights or {}),
@@ -255,9 +279,13 @@ def pseudo_node(cfg: ExperimentConfig, models: Mapping[str, Node], combine: str,
               "discriminator_from": f"model:{discriminator_from}" if discriminator_from else None,
               "precision": cfg.precision}
     inputs = {"encoder": encoder_node(cfg), **{f"model:{k}": n for k, n in models.items()}}
+    if relabel:  # absent for the papers' soft labels, so their nodes keep their keys
+        params["relabel"] = dict(relabel)
+        if relabel.get("corpus", "D_T_u") != "D_T_u":
+            inputs["translate"] = translate_node(cfg, first.lang)
     locations, data = _reads_data(cfg, params["data"])
-    return Node("pseudo_label", params, lang=first.lang, inputs=inputs, label=f"pseudo_label[{combine}]",
-                data=data, locations=locations)
+    return Node("pseudo_label", params, lang=first.lang, inputs=inputs,
+                label=label or f"pseudo_label[{combine}]", data=data, locations=locations)
 
 
 def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
@@ -267,12 +295,25 @@ def select_node(cfg: ExperimentConfig, pseudo: Node) -> Node:
                 inputs={"pseudo": pseudo}, label=f"select[{cfg.selection.strategy}]")
 
 
-def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int) -> Node:
+def distill_node(cfg: ExperimentConfig, pseudo: Node, select: Node, seed: int, init: Node | None = None,
+                 kd_loss: str | None = None, kd_weight: float | None = None, label: str = "distill") -> Node:
+    """A student trained on the pseudo node's labels, from the pretrained encoder or, with `init`,
+    from that model's weights (CoLaDa's M_trans^i starts from M_tgt^(i-1)); it reads the corpus the
+    labels are for. `kd_loss` overrides train.kd_loss where a method's targets need their own loss."""
     params = {"data": pseudo.params["data"], "encoder": pseudo.params["encoder"],
               "train": train_params(cfg, pseudo.params["data"], cfg.train.distill_epochs, distill=True)}
+    if kd_loss:
+        params["train"]["kd_loss"] = kd_loss
+    if kd_weight is not None:
+        params["train"]["kd_weight"] = kd_weight
+    inputs = {"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}
+    if init is not None:
+        params["init"] = True
+        inputs["init"] = init
+    if "translate" in pseudo.inputs:
+        inputs["translate"] = pseudo.inputs["translate"]
     locations, data = _reads_data(cfg, params["data"])
-    return Node("distill", params, seed=seed, lang=pseudo.lang,
-                inputs={"encoder": encoder_node(cfg), "pseudo": pseudo, "select": select}, label="distill",
+    return Node("distill", params, seed=seed, lang=pseudo.lang, inputs=inputs, label=label,
                 data=data, locations=locations)
 
 
@@ -296,6 +337,8 @@ def check_components(cfg: ExperimentConfig) -> None:
             ("execution.executor", EXECUTORS, cfg.execution.executor)]
     if cfg.translation.strategy != "none":
         uses.append(("translation.strategy", TRANSLATORS, cfg.translation.strategy))
+    if cfg.translation.fallback:
+        uses.append(("translation.fallback", TRANSLATORS, cfg.translation.fallback))
     uses += [(f"discriminators.{n}", DISCRIMINATORS, n) for n in cfg.discriminators]
     uses += [(f"teachers.{n}", TEACHERS, n) for n in cfg.teachers]
     if cfg.data.unlabeled_format == "raw":
@@ -360,14 +403,19 @@ def unread_settings(cfg: ExperimentConfig, nodes: list[Node]) -> tuple[str, ...]
     weights = {k for n in nodes if n.stage == "pseudo_label" for k in n.params["weights"]}
     combines = {n.params["combine"] for n in nodes if n.stage == "pseudo_label"}
     out = ["search", "variants", "execution",  # how and where, never what: no result depends on them
-           "label", "variant",  # names, not settings: the run's `variant` tag holds its row name
+           "label", "variant", "published",  # names and others' numbers, not settings
            "encoder.path" if cfg.encoder.name == "tiny" else "encoder.tiny"]
     if "translate" not in stages:
         out.append("translation")
     elif cfg.translation.strategy == "lexicon-word":
         out.append("translation.mt")
-    else:
+    elif cfg.translation.fallback != "lexicon-word":
         out.append("translation.dictionary")
+    relabels = [n.params["relabel"] for n in nodes if n.stage == "pseudo_label" and "relabel" in n.params]
+    if not any("knn" in r or "lambda" in r for r in relabels):
+        out.append("colada")
+    if not any(r.get("vote") is not None for r in relabels):
+        out.append("unitrans")
     if "pseudo_label" not in stages:
         out.append("pseudo_label")
     elif "best-of-seeds" not in combines:

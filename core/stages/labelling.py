@@ -23,8 +23,9 @@ from ..plugins import SELECTORS
 from ..train.loop import fit
 from ..train.predict import Predictions, predict
 from ..train.pseudo import best_of_seeds, l_score, weighted_union
+from .relabel import relabel
 from .services import Services, label_set_for
-from .training import _save, _select, build_discriminators, encoder_dir, evaluator, step_runner
+from .training import _save, _select, build_discriminators, dataset, encoder_dir, evaluator, step_runner
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,13 @@ def _predict_role(ctx: StageContext, role: str, corpus: Corpus, with_disc: bool)
 def run_pseudo_label(ctx: StageContext) -> dict[str, Any]:
     """Soft labels per word of the unlabelled target train set, plus each sentence's P(source)."""
     p = ctx.node.params
-    corpus = ctx.services.split(p["data"], "tgt_train")
+    corpus = dataset(ctx, p.get("relabel", {}).get("corpus", "D_T_u"))
     roles = _model_roles(ctx)
     disc_role = p.get("discriminator_from")
     preds = {r: _predict_role(ctx, r, corpus, with_disc=(p["combine"] == "best-of-seeds"
                                                        or r == disc_role)) for r in roles}
+    if "relabel" in p:  # UniTrans's and CoLaDa's targets (stages/relabel.py)
+        return relabel(ctx, corpus, preds)
     chosen = np.zeros(len(corpus), dtype=np.int64)
     if p["combine"] == "best-of-seeds":
         conf = (np.stack([preds[r].mean_max_logit for r in roles])
@@ -99,18 +102,27 @@ def run_distill(ctx: StageContext) -> dict[str, Any]:
     train = p["train"]
     ls = label_set_for(p["data"])
     keep = json.loads((ctx.input_dir("select") / "selected.json").read_text())
-    soft_all = pq.read_table(ctx.input_dir("pseudo") / "soft.parquet", columns=["probs"])
+    vote = train["kd_loss"] == "mse+vote"
+    soft_all = pq.read_table(ctx.input_dir("pseudo") / "soft.parquet",
+                             columns=["probs", "hard"] if vote else ["probs"])
     probs = soft_all.column("probs").to_pylist()
-    corpus = svc.split(p["data"], "tgt_train").select(keep, name="selected")
+    hard = soft_all.column("hard").to_pylist() if vote else None
+    labelled = ctx.node.inputs["pseudo"].params.get("relabel", {}).get("corpus", "D_T_u")
+    corpus = dataset(ctx, labelled).select(keep, name="selected")
     encoded = svc.encode(corpus, encoder_dir(ctx), ls, p["encoder"]["max_length"])
     loader = make_loader(encoded, train["batch_size"], shuffle=True, seed=ctx.node.seed,
                          pin_memory=svc.device.type == "cuda",
-                         soft_labels=[np.asarray(probs[i], dtype=np.float32) for i in keep])
-    model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls), train)
+                         soft_labels=[np.asarray(probs[i], dtype=np.float32) for i in keep],
+                         hard_labels=[hard[i] for i in keep] if hard is not None else None)
+    if p.get("init"):  # CoLaDa's M_trans^i goes on from M_tgt^(i-1)
+        model = svc.load_model(p["encoder"], encoder_dir(ctx), len(ls), ctx.input_dir("init") / ckpt.MODEL,
+                               train)
+    else:
+        model = svc.new_model(p["encoder"], encoder_dir(ctx), len(ls), train)
     runner = step_runner(ctx, model, {}, {}, train["lr_distill"], 0.0, train["epochs"] * len(loader))
     result = fit(runner, loader, epochs=train["epochs"], evaluate=evaluator(ctx, model),
                  select=_select(train), mode="distill", desc=ctx.node.name,
-                 kd_loss=train["kd_loss"],
+                 kd_loss=train["kd_loss"], kd_weight=train.get("kd_weight", 1.0),
                  on_epoch=lambda e, m: svc.epoch_done(ctx, e, m, epochs=train["epochs"]))
     return _save(ctx, result, model, {})
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
 import torch
+from scipy.stats import rankdata
 
 from ..errors import ConfigError, XnerError
 
@@ -81,3 +83,14 @@ def consistency_weights(vectors: torch.Tensor, labels: torch.Tensor, tags: Seque
     if missing:
         log.info("knn: no word labelled %s, nothing to weight there", ", ".join(missing))
     return weights.float()
+
+
+def auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
+    """Area under the ROC curve of `scores` at telling `positive` items apart (ties count half):
+    how well the kNN weights separate right pseudo labels from wrong ones. None without both kinds."""
+    s, y = np.asarray(scores, dtype=np.float64), np.asarray(positive, dtype=bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rankdata(s)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

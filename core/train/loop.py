@@ -60,9 +60,10 @@ def fit(
     desc: str = "train",
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     kd_loss: str = "mse",
+    kd_weight: float = 1.0,
 ) -> FitResult:
     """Train for `epochs`, evaluate after each, return the best epoch's metrics and weights."""
-    step = runner.ner_step if mode == "ner" else (lambda b: runner.distill_step(b, kd_loss))
+    step = runner.ner_step if mode == "ner" else (lambda b: runner.distill_step(b, kd_loss, kd_weight))
     adv_iters = {name: [cycle(dl) for dl in sides] for name, sides in (adversarial or {}).items()}
     modules: dict[str, torch.nn.Module] = {"model": runner.model, **runner.discriminators}
     best: FitResult | None = None

@@ -18,6 +18,7 @@ from ..data.batching import make_loader
 from ..data.corpus import Corpus
 from ..data.labels import LabelSet
 from ..data.metrics import NerScores, evaluate, quick_f1
+from ..errors import ConfigError
 from ..models.device import autocast_context
 from ..models.viterbi import ViterbiDecoder
 
@@ -111,3 +112,27 @@ def quick_score(model: nn.Module, encoded: EncodedCorpus, gold: Corpus, label_se
     pred = decode(predict(model, encoded, device, batch_size, precision=precision).probs, label_set, device,
                   allow_inside_start=allow_inside_start)
     return quick_f1([s.tags for s in gold], pred)
+
+
+@torch.no_grad()
+def word_vectors(model: nn.Module, encoded: EncodedCorpus, device: torch.device, layers: int = 3,
+                 batch_size: int = 64, precision: str = "auto") -> list[np.ndarray]:
+    """Per sentence [n_words, H]: the mean of the encoder's last `layers` hidden states at each word's
+    first sub-token, CoLaDa's representation for its neighbour search (they average a word's pieces;
+    a word is its first sub-token everywhere else in xner, the head's input included)."""
+    model.eval()
+    hf = model.encoder.model
+    loader = make_loader(encoded, batch_size, shuffle=False, pin_memory=device.type == "cuda")
+    rows: dict[int, np.ndarray] = {}
+    for batch in loader:
+        ids = batch["input_ids"].to(device, non_blocking=True)
+        mask = batch["attention_mask"].to(device, non_blocking=True)
+        with autocast_context(device, precision):
+            states = hf(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+        if layers > len(states) - 1:
+            raise ConfigError(f"knn.layers: {layers}, but the encoder has {len(states) - 1} layers")
+        h = torch.stack(states[-layers:]).float().mean(dim=0).cpu().numpy()  # [B, S, H]
+        for i, r in enumerate(batch["row"].tolist()):
+            rows[r] = h[i]
+    return [np.stack(words).astype(np.float32) if words else np.zeros((0, 0), np.float32)
+            for words in merge_windows(encoded, rows)]

@@ -57,6 +57,14 @@ def kd_soft_ce(logits: torch.Tensor, soft: torch.Tensor, mask: torch.Tensor) -> 
     return (per_word * m).sum() / m.sum().clamp(min=1.0)
 
 
+def voted_ce(logits: torch.Tensor, hard: torch.Tensor) -> torch.Tensor:
+    """UniTrans's hard-label term: cross-entropy on the words every model agreed on (mean over them;
+    0 for a batch with none, where the authors' mean over nothing would be NaN)."""
+    if not bool((hard != IGNORE_INDEX).any()):
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits.float().flatten(0, 1), hard.flatten(), ignore_index=IGNORE_INDEX)
+
+
 KD_LOSSES = {"mse": kd_mse, "soft-ce": kd_soft_ce}
 
 
@@ -143,8 +151,13 @@ class StepRunner:
         return self._supervised_step(batch, lambda logits, b: F.cross_entropy(
             logits.float().flatten(0, 1), b["labels"].flatten(), ignore_index=IGNORE_INDEX))
 
-    def distill_step(self, batch: Mapping[str, torch.Tensor], loss: str = "mse") -> float:
-        """MSE to the soft labels (Eq. 8, L_kd); moves the student's encoder + head."""
+    def distill_step(self, batch: Mapping[str, torch.Tensor], loss: str = "mse", weight: float = 1.0
+                     ) -> float:
+        """MSE to the soft labels (Eq. 8, L_kd), or soft-CE; `mse+vote` is UniTrans's
+        weight x MSE + CE on the voted words. Moves the student's encoder + head."""
+        if loss == "mse+vote":
+            return self._supervised_step(batch, lambda logits, b: weight * kd_mse(
+                logits, b["soft"], b["soft_mask"]) + voted_ce(logits, b["hard"]))
         fn = KD_LOSSES[loss]
         return self._supervised_step(batch, lambda logits, b: fn(logits, b["soft"], b["soft_mask"]))
 

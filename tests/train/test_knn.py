@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from xner.core.errors import ConfigError
-from xner.core.train.knn import consistency_weights, neighbours, type_ids
+from xner.core.train.knn import auc, consistency_weights, neighbours, type_ids
 
 TAGS = ["O", "B-PER", "I-PER"]
 # angles 0°, 6.3°, 20.6°, 90°, 83.7°, 78.1°: the neighbour order below follows from them
@@ -65,3 +66,10 @@ def test_k_larger_than_the_corpus_and_bad_input_say_what_to_change() -> None:
         neighbours(VECS, 0)
     with pytest.raises(Exception, match="6 word vectors for 5 labels"):
         consistency_weights(VECS, LABELS[:5], TAGS, k=2)
+
+
+def test_auc_counts_pairs_ordered_right_and_ties_as_half() -> None:
+    assert auc(np.array([0.9, 0.8, 0.1]), np.array([True, True, False])) == 1.0
+    assert auc(np.array([0.1, 0.9]), np.array([True, False])) == 0.0
+    assert auc(np.array([0.5, 0.5, 0.2]), np.array([True, False, False])) == 0.75
+    assert auc(np.array([0.5]), np.array([True])) is None
