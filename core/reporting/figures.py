@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .published import value as published_value
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -98,6 +100,19 @@ def plot_ablation(table: AblationTable, path: Path, save: Callable[[Path, Callab
         if math.isfinite(ref):
             ax.hlines(ref, j - 0.42, j + 0.42, colors="0.2", linestyles="--", linewidth=0.9,
                       label=f"{table.reference} (reference)" if j == 0 else None)
+    pub_x, pub_y = [], []  # published F1 (the table's `published:` block): a black tick on its bar
+    published = getattr(table, "published", {}) or {}
+    for i, variant in enumerate(variants):
+        for j, lang in enumerate(cols):
+            value = published_value(published, variant, lang, list(table.langs))
+            if value is not None:
+                pub_x.append(j - 0.4 + width * (i + 0.5))
+                pub_y.append(value)
+    if pub_x:
+        ax.scatter(pub_x, pub_y, marker="_", s=160, linewidths=2, color="black", zorder=3,
+                   label="published")
+        lo, hi = y_range(lows or [0.0], (highs or [1.0]) + pub_y)
+        ax.set_ylim(lo, hi)
     for x in missing:
         ax.text(x, lo, "n/a", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(cols)), cols)
