@@ -24,7 +24,7 @@ from ..engine.graph import Node, Plan, RunSummary, make_plan
 from ..engine.store import Store, cache_dir
 from ..errors import ConfigError
 from ..plugins import METHODS, load_plugins
-from ..stages.builders import check_components, check_graph
+from ..stages.checks import check_components, check_graph
 from .preflight import check_inputs, resolve
 
 log = logging.getLogger(__name__)

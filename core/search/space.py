@@ -62,7 +62,7 @@ def check_space(path: str | Path, overrides: Sequence[str], cfg: ExperimentConfi
     """Before the first trial: both ends of every range (and every choice) must make a valid
     experiment, and some stage of the graph must read every searched key."""
     from .. import runner
-    from ..stages.builders import unread_settings
+    from ..stages.checks import unread_settings
 
     search = cfg.search
     if not search.space and not search.simplex:

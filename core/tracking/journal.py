@@ -169,7 +169,7 @@ class Recorder:
 
     def epoch_done(self, exp: Experiment, target: Target, node: Node, epoch: int,
                    metrics: dict[str, float]) -> None:
-        from .tracker import stage_key
+        from .names import stage_key
 
         run = self.runs.get(_ident(target))
         if run is not None:
@@ -179,7 +179,8 @@ class Recorder:
 
     def worker_epoch_logger(self, target: Target, node: Node) -> EpochLogger | None:
         """How a worker process logs the epochs of `node`, trained for `target`, to its seed run."""
-        from .tracker import EpochLogger, stage_key
+        from .names import stage_key
+        from .tracker import EpochLogger
 
         run = self.runs.get(_ident(target))
         if not run or self.tracker is None:

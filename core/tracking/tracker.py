@@ -39,8 +39,9 @@ from ..engine.hashing import file_sha256
 from ..engine.locks import process_start
 from ..errors import ConfigError, Pruned
 from ..runner.experiment import row_name
-from ..stages.builders import read_params, unread_settings
+from ..stages.checks import read_params, unread_settings
 from .experiments import experiment_id
+from .names import LABEL_QUALITY, finite, order_tag, selection_values, stage_key
 from .ui import NOTE_TAG, prepare_experiment, run_note, run_url
 
 if TYPE_CHECKING:
@@ -102,18 +103,6 @@ def git_commit(where: Path | None = None) -> str:
     return sha + ("-dirty" if dirty else "")
 
 
-def stage_key(node: Node, seed: int | None) -> str:
-    """Metric prefix of a node: `source`, `teacher_entity`, `distill`; ensemble members of other
-    seeds (AdvPicker) get `_seedN` so their curves do not overwrite each other."""
-    name = f"teacher_{node.params['teacher']}" if node.stage == "teacher" else node.stage
-    return name if node.seed in (None, seed) else f"{name}_seed{node.seed}"
-
-
-def _finite(metrics: Mapping[str, Any]) -> dict[str, float]:
-    return {k: float(v) for k, v in metrics.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
-
-
 @dataclass
 class EpochLogger:
     """`services.on_epoch` for a stage running in another process (a Ray task): logs each epoch to
@@ -136,7 +125,7 @@ class EpochLogger:
             self._client = MlflowClient(tracking_uri=self.uri)
         now = int(time.time() * 1000)
         self._client.log_batch(self.run_id, metrics=[Metric(f"{self.prefix}/{k}", v, now, epoch)
-                                                     for k, v in _finite(metrics).items() if k != "epoch"])
+                                                     for k, v in finite(metrics).items() if k != "epoch"])
 
 
 class MlflowTracker:
@@ -294,7 +283,7 @@ class MlflowTracker:
     def epoch_done(self, run: str, prefix: str, node_key: str, epoch: int, metrics: Mapping[str, float]
                    ) -> None:
         """One epoch of a stage that trains for the run's target, logged as it happens."""
-        self._log(run, metrics=[(f"{prefix}/{k}", v, epoch) for k, v in _finite(metrics).items()
+        self._log(run, metrics=[(f"{prefix}/{k}", v, epoch) for k, v in finite(metrics).items()
                                 if k != "epoch"])
         self._live.setdefault(run, set()).add(node_key)
 
@@ -337,11 +326,14 @@ class MlflowTracker:
             curve = result.get("curve", []) if isinstance(result, dict) and node.key not in live else []
             for point in curve:
                 step = int(point.get("epoch", 0))
-                metrics += [(f"{prefix}/{k}", v, step) for k, v in _finite(point).items() if k != "epoch"]
+                metrics += [(f"{prefix}/{k}", v, step) for k, v in finite(point).items() if k != "epoch"]
+            if node.stage == "pseudo_label" and isinstance(result, dict):  # relabel quality (issue 25)
+                metrics += [(f"{prefix}/{k}", v, 0) for k, v in finite(
+                    {k: result[k] for k in LABEL_QUALITY if isinstance(result.get(k), (int, float))}).items()]
             if node is t.node:
                 evaluate_dir = store.path(node.stage, node.key)
         if outcome.ok:
-            metrics += [(k, v, 0) for k, v in _finite(outcome.result).items()]
+            metrics += [(k, v, 0) for k, v in finite(outcome.result).items()]
             tags.update(model_tags(t.node, store.root))
         params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
         self._log(run, params={} if opened else params, metrics=metrics, tags=tags)
@@ -477,19 +469,3 @@ def model_tags(evaluate: Node, store_root: Path) -> dict[str, str]:
     if len(models) == 1:
         tags[MODEL_TAG] = f"{models[0].stage}/{models[0].key}"
     return tags
-
-
-def selection_values(result: Mapping[str, Any]) -> dict[str, float]:
-    """A trained stage's selected epoch and its scores (rounded to 4 decimals): `best_epoch`,
-    `dev_f1`, `loss`, ... Tags and a `selection.json` artifact, not metrics: as metrics each was a
-    one-bar chart, about a hundred per seed run."""
-    scores = {k: v for k, v in result.items() if k not in ("best_epoch", "curve")}
-    return {"best_epoch": int(result["best_epoch"]), **{k: round(v, 4) for k, v in _finite(scores).items()}}
-
-
-def order_tag(exp: Experiment, variant: str, lang: str, seed: int | None = None) -> str:
-    """`03.01` (variant 3, language 1) or `03.01.0002`: the table's order, which the UI sorts by."""
-    variants = list(exp.configs)
-    langs = list(dict.fromkeys(t.lang for t in exp.targets))
-    out = f"{variants.index(variant):02d}.{langs.index(lang):02d}"
-    return out if seed is None else f"{out}.{seed:04d}"

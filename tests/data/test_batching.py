@@ -125,6 +125,26 @@ def test_soft_labels_land_on_owned_first_subtokens() -> None:
     assert seen == sum(len(s.tokens) for s in corpus)
 
 
+def test_hard_labels_land_beside_the_soft_ones_and_minus_one_is_ignored() -> None:
+    """UniTrans's vote: a word's hard label at its owned first sub-token, -1 (no agreement) ignored."""
+    corpus = toy_corpus(12, seed=4)
+    enc = encode_corpus(corpus, TOK, LABELS, max_length=24)
+    rng = np.random.default_rng(1)
+    soft = [rng.dirichlet(np.ones(len(LABELS)), size=len(s.tokens)) for s in corpus]
+    hard = [rng.integers(-1, len(LABELS), size=len(s.tokens)) for s in corpus]
+    seen = 0
+    for batch in make_loader(enc, batch_size=4, shuffle=True, seed=0, soft_labels=soft, hard_labels=hard):
+        assert (batch["hard"][batch["word_index"] < 0] == IGNORE_INDEX).all()
+        for b, (sent, r) in enumerate(zip(batch["sentence"], batch["row"], strict=True)):
+            for p in word_first_positions(enc.row(int(r))):
+                want = int(hard[int(sent)][int(batch["word_index"][b, p])])
+                assert int(batch["hard"][b, p]) == (want if want >= 0 else IGNORE_INDEX)
+                seen += 1
+    assert seen == sum(len(s.tokens) for s in corpus)
+    with pytest.raises(XnerError, match="hard labels come with soft labels"):
+        make_loader(enc, 4, True, hard_labels=hard)
+
+
 def test_loader_covers_every_row_and_uses_the_tokenizer_pad_id() -> None:
     enc = encode_corpus(toy_corpus(50), TOK, LABELS)
     loader = make_loader(enc, batch_size=8, shuffle=True, seed=3)

@@ -175,8 +175,13 @@ def test_a_signal_a_library_swallowed_still_stops_at_the_next_node(tmp_path: Pat
                 pass
         return {}
 
-    before = signal.getsignal(sig)
-    with stop_on_signals(), pytest.raises(stop):
-        execute([_graph()], store, {s: stage for s in ("source", "teacher", "pseudo", "distill")})
-    assert calls == ["source"] and signal.getsignal(sig) is before
+    # a suite started in the background (`nohup pytest &`) ignores SIGINT, which xner then respects
+    interactive = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        before = signal.getsignal(sig)
+        with stop_on_signals(), pytest.raises(stop):
+            execute([_graph()], store, {s: stage for s in ("source", "teacher", "pseudo", "distill")})
+        assert calls == ["source"] and signal.getsignal(sig) is before
+    finally:
+        signal.signal(signal.SIGINT, interactive)
     check_stop()  # outside the run the signal is forgotten

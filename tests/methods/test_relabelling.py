@@ -60,6 +60,15 @@ def test_every_method_runs_and_the_table_sets_published_beside_it(tmp_path: Path
     row = csv[(csv["variant"] == "unitrans") & (csv["lang"] == "es")].iloc[0]
     assert row["published"] == 79.31 and row["gap_to_published"] == pytest.approx(row["mean"] - 79.31)
     assert "[79.31]" in got.to_latex()
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    ids = [e.experiment_id for e in client.search_experiments()]
+    (colada,) = client.search_runs(ids, "tags.`xner.level` = 'seed' and tags.variant = 'colada'")
+    logged = colada.data.metrics
+    # each round's models and labels under their own names, with how right the labels were
+    assert {"M_trans_1/dev_f1", "M_tgt_2/dev_f1", "relabel_D_T_u_2/label_f1",
+            "relabel_D_T_1/knn_weight_auc"} <= set(logged)
     store = tmp_path / "store"
     # UniTrans's student learnt the vote: a hard label only where all three models agreed
     votes = [pq.read_table(p / "soft.parquet") for p in (store / "pseudo_label").iterdir()

@@ -177,7 +177,8 @@ def test_text_renderings_escape_and_align() -> None:
     assert "&lt;LDIS&gt; &amp; a|b" in page and "<LDIS>" not in page
     assert "w/o <LDIS> & a\\|b" in t.to_markdown()
     rows = list(csv.reader(io.StringIO(t.to_csv())))
-    assert rows[0] == ["variant", "lang", "metric", "mean", "std", "seeds", "delta", "p_paired_t"]
+    assert rows[0] == ["variant", "lang", "metric", "mean", "std", "seeds", "delta", "p_paired_t",
+                       "published", "gap_to_published"]
     assert [r[0] for r in rows[1:]] == [REF] * 3 + [weird] * 3 and rows[4][1] == "de"
     body = [line for line in t.format_terminal().splitlines()[1:] if not line.startswith("†")]
     assert len({len(line) for line in body}) == 1  # aligned

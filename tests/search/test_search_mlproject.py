@@ -70,7 +70,8 @@ def test_mlflow_run_project_run_is_the_parent(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "mlflow", "run", str(ROOT), "-e", "ablate",
                            "-P", f"experiment={exp}", "-P", f"overrides={overrides}", "-P", "device=cpu",
                            "--env-manager", "local", "--experiment-name", "mlproject-test"],
-                          env=env, capture_output=True, text=True, timeout=600)
+                          env=env, capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)  # mlflow creates the experiment: its artifacts go to ./mlruns
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = MlflowClient(tracking_uri=uri)
     exp_id = client.get_experiment_by_name("mlproject-test").experiment_id

@@ -11,7 +11,7 @@ from demo_experiment import tiny_experiment
 from xner.core import runner
 from xner.core.config.loader import flatten
 from xner.core.engine.graph import topological
-from xner.core.stages.builders import read_params, unread_settings
+from xner.core.stages.checks import read_params, unread_settings
 
 
 def _logged(path: Path, sets: list[str]) -> dict:

@@ -47,3 +47,23 @@ def test_soft_ce_on_weighted_one_hot_is_the_authors_weighted_nll() -> None:
     nll = -F.log_softmax(logits, -1)
     authors = sum(w[s][i] * nll[s, i, y[s][i]] for s in range(2) for i in range(len(y[s]))) / 5
     assert float(kd_soft_ce(logits, soft, mask)) == pytest.approx(float(authors), rel=1e-6)
+
+
+def test_unitrans_loss_is_weighted_mse_plus_ce_on_the_voted_words() -> None:
+    """modeling.py: λ·mean over words and labels of (p - p_teacher)² + mean CE over the voted words."""
+    from xner.core.data.labels import IGNORE_INDEX
+    from xner.core.train.steps import kd_mse, voted_ce
+
+    torch.manual_seed(1)
+    logits = torch.randn(2, 3, 4)
+    teacher = torch.softmax(torch.randn(2, 3, 4), -1)
+    mask = torch.tensor([[True, True, False], [True, True, True]])
+    hard = torch.tensor([[2, IGNORE_INDEX, IGNORE_INDEX], [IGNORE_INDEX, 0, 3]])
+    p = torch.softmax(logits, -1)
+    mse = ((p - teacher) ** 2)[mask].mean()  # the authors' torch.mean over active words x labels
+    logp = F.log_softmax(logits, -1)
+    ce = -(logp[0, 0, 2] + logp[1, 1, 0] + logp[1, 2, 3]) / 3
+    assert float(0.5 * kd_mse(logits, teacher, mask) + voted_ce(logits, hard)) == pytest.approx(
+        float(0.5 * mse + ce), rel=1e-5)
+    nothing = torch.full((2, 3), IGNORE_INDEX)
+    assert float(voted_ce(logits, nothing)) == 0.0  # no voted word in the batch: no term, not NaN
