@@ -21,7 +21,7 @@ def _cmd_components(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(out_dir=args.out, seeds=args.seeds, tracking_uri=args.tracking_uri,
-                    track=not args.no_track)
+                    track=not args.no_track, overrides=args.set)
 
 
 def add_components(sub: argparse._SubParsersAction) -> None:
@@ -36,4 +36,6 @@ def add_demo(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     demo.add_argument("--tracking-uri", default=None, help="default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db")
     demo.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    demo.add_argument("--set", action="append", default=[], metavar="A.B=C",
+                      help="override a value of the demo experiment, e.g. train.epochs=1")
     demo.set_defaults(func=_cmd_demo)

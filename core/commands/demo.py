@@ -26,7 +26,8 @@ EXPERIMENT = shipped_experiments() / "ablations/demo/transadv-table3.yaml"
 
 
 def run_demo(out_dir: str = "demo-out", seeds: list[int] | None = None, tracking_uri: str | None = None,
-             track: bool = True, experiment: str | Path = EXPERIMENT) -> int:
+             track: bool = True, experiment: str | Path = EXPERIMENT, overrides: list[str] | None = None
+             ) -> int:
     from ..demo.write import write_demo_corpus
     from . import run as ablate
 
@@ -35,7 +36,7 @@ def run_demo(out_dir: str = "demo-out", seeds: list[int] | None = None, tracking
     write_demo_corpus(out / "data")
     os.environ["XNER_DEMO_DATA"] = str(out / "data")
     os.environ["XNER_DEMO_STORE"] = str(out / "store")
-    overrides = [f"seeds={list(seeds)}"] if seeds else []
+    overrides = [*([f"seeds={list(seeds)}"] if seeds else []), *(overrides or [])]
     result = ablate.execute(experiment, overrides, ablate=True, track=track, tracking_uri=tracking_uri,
                             command="demo")
     sys.stdout.write("\n" + ablate.report(result, tracking_uri) + "\n")

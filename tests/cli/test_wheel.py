@@ -35,8 +35,12 @@ def test_a_non_editable_wheel_runs_the_demo(tmp_path: Path) -> None:
     where = subprocess.run([str(py), "-c", "import xner.core; print(xner.core.__file__)"], env=env,
                            capture_output=True, text=True, check=True, cwd=tmp_path).stdout.strip()
     assert where.startswith(purelib), where  # the installed wheel, not the checkout
+    # the packaging is under test (the shipped experiments, Ray workers importing the wheel), not the
+    # demo's learning: its base row alone, one epoch per stage
+    short = [x for s in ("train.epochs=1", "train.teacher_epochs=1", "train.distill_epochs=1", "variants={}")
+             for x in ("--set", s)]
     proc = subprocess.run([str(venv / "bin" / "xner"), "demo", "--seeds", "1", "--no-track", "--out",
-                           str(tmp_path / "demo-out")], env=env, capture_output=True, text=True,
+                           str(tmp_path / "demo-out"), *short], env=env, capture_output=True, text=True,
                           timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "TransAdv" in proc.stdout and "demo finished" in proc.stdout
