@@ -35,6 +35,7 @@ from ..reporting.dev_errors import error_kinds, read_dev_predictions
 from ..reporting.dev_labels import dev_label_rows
 from ..reporting.plan import served_variants
 from ..stages.services import Services
+from ..tracking.names import LABEL_QUALITY
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,18 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     t0 = time.perf_counter()
     selects = [n for n in done if n.stage == "select"]
     quality: list[dict] = []
-    for pseudo in (n for n in done if n.stage == "pseudo_label"):
+    relabels = [n for n in done if n.stage == "pseudo_label" and "relabel" in n.params]
+    if relabels:  # UniTrans's and CoLaDa's labels measured themselves when they were made
+        rows = []
+        for n in relabels:
+            model = n.inputs[min(r for r in n.inputs if r.startswith("model:"))]
+            made = store.manifest(n.stage, n.key)["result"]
+            rows.append({"variants": _rows(serves, n), "labels": n.name, "seed": model.seed,
+                         **{k: made[k] for k in LABEL_QUALITY if k in made}})
+        result.add("relabel", "Relabelled corpora (UniTrans's vote, CoLaDa's rounds on D_T and D_T^u): label "
+                   "F1 against the gold tags never trained on, and how well the kNN weights rank right "
+                   "labels above wrong ones (AUC)", pd.DataFrame(rows))
+    for pseudo in (n for n in done if n.stage == "pseudo_label" and "relabel" not in n.params):
         ratios = sorted({s.params["ratio"] for s in selects if s.inputs["pseudo"].key == pseudo.key}
                         | ({0.8} if pseudo.params["combine"] == "best-of-seeds" else set()))
         for row in dx.pseudo_quality(store, svc, pseudo, ratios or [1.0]):
@@ -142,7 +154,7 @@ def analyze(path: str | Path, overrides: Sequence[str] = (), *, device: str = "a
     t0 = time.perf_counter()
     names = {t.node.key: runner.row_name(exp, t.variant) for t in exp.targets}
     on_dev: list[dict] = []
-    for pseudo in (n for n in done if n.stage == "pseudo_label"):
+    for pseudo in (n for n in done if n.stage == "pseudo_label" and "relabel" not in n.params):
         students = [ev for ev in done if ev.stage == "evaluate" and _distilled_from(ev, pseudo)]
         if students:
             on_dev += [{"variants": _rows(serves, pseudo), "pseudo_label": _pseudo_name(pseudo), **row}

@@ -69,6 +69,11 @@ def test_every_method_runs_and_the_table_sets_published_beside_it(tmp_path: Path
     # each round's models and labels under their own names, with how right the labels were
     assert {"M_trans_1/dev_f1", "M_tgt_2/dev_f1", "relabel_D_T_u_2/label_f1",
             "relabel_D_T_1/knn_weight_auc"} <= set(logged)
+    from xner.core.commands.analyze import analyze
+
+    relabel = analyze(table, TINY, probe=False).tables["relabel"]
+    assert len(relabel) == 5  # UniTrans's vote and CoLaDa's 2 rounds x (D_T, D_T^u)
+    assert relabel["label_f1"].between(0, 100).all() and relabel["voted_fraction"].notna().sum() == 1
     store = tmp_path / "store"
     # UniTrans's student learnt the vote: a hard label only where all three models agreed
     votes = [pq.read_table(p / "soft.parquet") for p in (store / "pseudo_label").iterdir()
