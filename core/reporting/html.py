@@ -7,6 +7,7 @@ external assets: it can be mailed, attached to a paper draft's folder or opened 
 from __future__ import annotations
 
 import html
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -93,11 +94,42 @@ def build(uri: str, name_or_id: str, metric: str = "test_f1", ui: str | None = N
                     for _, t in type_tables(uri, parent.info.run_id, metric=metric))
     try:
         errors = error_analysis(uri, parent.info.run_id)
-        extra += f"<section><h3>Span errors</h3>\n<pre>{html.escape(errors)}</pre></section>\n"
+        extra += f"<section><h3>Span errors</h3>\n{markdown_html(errors)}</section>\n"
     except RunNotFoundError as exc:  # runs without prediction artifacts
         extra += f"<p class=note>No span-error analysis: {html.escape(str(exc))}</p>\n"
     return page(table, parent, groups, curves(client, seeds),
                 config_diff(groups, table.reference, table.variants), base, exp_id, extra)
+
+
+def markdown_html(text: str) -> str:
+    """The span-error markdown as a page shows it: `|` blocks as tables (header, rule, rows), `#`
+    lines as headings, the rest as paragraphs; every cell escaped."""
+    out, block = [], []
+
+    def flush() -> None:
+        if not block:
+            return
+        rows = [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+                for line in block if not set(line.replace("|", "").strip()) <= set(":- ")]
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        block.clear()
+
+    for line in text.splitlines():
+        if line.lstrip().startswith("|"):
+            block.append(line)
+            continue
+        flush()
+        if line.startswith("#"):
+            level = min(6, 2 + len(line) - len(line.lstrip("#")))
+            out.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
+        elif line.strip().startswith("**") and line.strip().endswith("**"):
+            out.append(f"<p><b>{html.escape(line.strip().strip('*'))}</b></p>")
+        elif line.strip():
+            out.append(f"<p>{html.escape(line.strip())}</p>")
+    flush()
+    return "\n".join(out)
 
 
 def _table_html(table: AblationTable, links: dict[str, str]) -> str:

@@ -181,6 +181,8 @@ def test_report_links_go_to_the_given_ui_and_show_per_type_tables(ablated, tmp_p
     assert 'href="http://ui.example:8080/#/experiments/' in text and "127.0.0.1" not in text
     assert f"ablate run {ablated['ablate'].parent_run}" in text  # which run the page shows
     assert "test_f1 per entity type, es" in text and "Span errors" in text
+    spans = text[text.index("<h3>Span errors</h3>"):]
+    assert "<pre>" not in text and "<th>gold \\ predicted</th>" in spans  # tables, not markdown text
     assert "One epoch each, so not drawn" in text  # the tiny run's one-epoch stages get no dot plot
 
 
@@ -190,3 +192,13 @@ def test_single_epoch_stages_are_listed_not_drawn():
     curves = {"A": {"source": {1: [1.0], 2: [2.0]}, "teacher_entity": {1: [3.0]}, "distill": {1: [4.0]}},
               "B": {"distill": {1: [4.0], 2: [5.0]}}}
     assert curve_stages(curves) == (["source", "distill"], ["teacher_entity"])
+
+
+def test_span_error_markdown_becomes_html_tables_with_escaped_pipes():
+    from xner.core.reporting.html import markdown_html
+
+    page = markdown_html("## Span errors\n**A vs ref**\n\n| # | sentence | A \\| b |\n|---:|:---|:---|\n"
+                         "| 1 | x \\| <y> | LOC |\ncorrect 3")
+    assert "<h4>Span errors</h4>" in page and "<p><b>A vs ref</b></p>" in page
+    assert "<th>A | b</th>" in page and "<td>x | &lt;y&gt;</td>" in page and "<p>correct 3</p>" in page
+    assert page.count("<tr>") == 2  # header and one row: the rule line is no row
