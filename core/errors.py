@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class XnerError(Exception):
@@ -75,13 +77,29 @@ def stop_on_signals() -> Iterator[None]:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         wanted.append(signal.SIGINT)
     previous = {s: signal.signal(s, _on_signal) for s in wanted}
+    hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_stop(hook)
     _STOP.clear()
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        sys.unraisablehook = hook
         _STOP.clear()
+
+
+def _quiet_stop(default: Any) -> Any:
+    """The interpreter prints "Exception ignored in ... Traceback ... KeyboardInterrupt" for a signal
+    that lands in a weakref callback or a `__del__`; that stop is remembered and raised again by
+    `check_stop`, so its traceback is noise. Every other unraisable exception is reported as before."""
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and _STOP:
+            return
+        default(unraisable)
+
+    return hook
 
 
 class MissingDataFileError(XnerError, FileNotFoundError):

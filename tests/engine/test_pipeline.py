@@ -185,3 +185,28 @@ def test_a_signal_a_library_swallowed_still_stops_at_the_next_node(tmp_path: Pat
     finally:
         signal.signal(signal.SIGINT, interactive)
     check_stop()  # outside the run the signal is forgotten
+
+
+def test_the_swallowed_signal_prints_no_traceback_and_other_unraisables_still_do(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI: the run stopped with 130, but stderr carried the interpreter's "Exception ignored ...
+    Traceback ... KeyboardInterrupt" for the signal that landed in SQLAlchemy's weakref callback."""
+    import sys
+
+    class Landed:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+
+    class Broken:
+        def __del__(self) -> None:
+            raise ValueError("a library's own bug")
+
+    seen: list[str] = []  # what reaches the interpreter's report ("Exception ignored in ...")
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(type(u.exc_value).__name__))
+    default = sys.unraisablehook
+    with stop_on_signals(), pytest.raises(Terminated):
+        Landed()  # its __del__ runs at once: the signal is raised there, and swallowed
+        Broken()
+        check_stop()
+    assert seen == ["ValueError"] and sys.unraisablehook is default
