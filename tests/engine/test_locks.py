@@ -88,7 +88,7 @@ def test_two_processes_build_each_node_once(tmp_path: Path) -> None:
     assert sorted(calls.read_text().split()) == ["a", "b", "b", "b"]  # four nodes, each built once
 
 
-@pytest.mark.slow
+@pytest.mark.system
 def test_two_xner_runs_on_one_store_build_each_node_once(tmp_path: Path) -> None:
     exp = tiny_experiment(tmp_path, "", "  w/o Θorder: {teachers.order.weight: 0}\n")
     sets = [arg for s in [*TINY[1:], "seeds=[1,2]"] for arg in ("--set", s)]

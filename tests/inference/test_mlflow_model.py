@@ -40,6 +40,7 @@ def _expected(export: Path) -> list[list[str]]:
     return Predictor.from_pretrained(export, "cpu").tag(SENTENCES)
 
 
+@pytest.mark.system
 def test_a_registered_model_loads_by_alias_where_xner_is_not_installed(registered, tmp_path: Path) -> None:
     export, uri = registered
     script = tmp_path / "load.py"
@@ -79,6 +80,7 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
         return e.code, json.loads(e.read() or b"{}")
 
 
+@pytest.mark.system
 def test_mlflow_models_serve_answers_a_request(registered) -> None:
     export, uri = registered
     port = _free_port()

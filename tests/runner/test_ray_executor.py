@@ -63,6 +63,7 @@ def test_ray_gives_the_bits_of_local_and_builds_each_node_once(tmp_path: Path, a
     assert set(builds.values()) == {1} and len(builds) == len(summary.ran) == 26
 
 
+@pytest.mark.system
 def test_fake_gpu_cluster_schedules_heavy_stages_on_gpus_once(tmp_path: Path, audit: Path) -> None:
     from ray.cluster_utils import Cluster
 
@@ -82,6 +83,7 @@ def test_fake_gpu_cluster_schedules_heavy_stages_on_gpus_once(tmp_path: Path, au
         cluster.shutdown()
 
 
+@pytest.mark.system
 def test_a_killed_worker_is_retried_and_nothing_is_lost(tmp_path: Path, audit: Path) -> None:
     ray.init(num_cpus=2, include_dashboard=False)
     exp = _grid(tmp_path, "store")
@@ -111,6 +113,7 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost(tmp_path: Path, audit: P
     assert not list((tmp_path / "store").glob("*/.*.tmp-*"))
 
 
+@pytest.mark.system
 def test_tracked_ray_grid_logs_curves_live_and_once(tmp_path: Path, audit: Path) -> None:
     from mlflow import MlflowClient
 
@@ -173,6 +176,7 @@ def test_running_lines_name_what_runs_where_and_how_far_from_the_store(tmp_path:
     assert prog.line().endswith(f"now {lines[0]}; {lines[1]}")
 
 
+@pytest.mark.system
 def test_sigkill_of_the_ray_driver_then_the_rerun_redoes_nothing(tmp_path: Path, audit: Path) -> None:
     import subprocess
     import sys

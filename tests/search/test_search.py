@@ -59,6 +59,7 @@ def _runs(uri: str, level: str) -> list:
     return client.search_runs([exp.experiment_id], f"tags.`xner.level` = '{level}'", max_results=1000)
 
 
+@pytest.mark.system
 def test_twenty_trials_two_workers_one_journal_none_lost_or_duplicated(tmp_path: Path) -> None:
     exp = _experiment(tmp_path, RHO + LR, "demo20")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -161,6 +162,7 @@ def test_a_pruned_trial_keeps_nothing_of_the_node_it_was_training(tmp_path: Path
     assert journal["status"] == "pruned"
 
 
+@pytest.mark.system
 def test_a_sigkilled_worker_leaves_no_running_trial_after_the_next_start(tmp_path: Path) -> None:
     exp = _experiment(tmp_path, RHO, "killed", train=300)
     journal = str(tmp_path / "optuna.journal")
@@ -253,6 +255,7 @@ def _trials_of(storage: object, name: str) -> list[optuna.trial.FrozenTrial]:
     return optuna.load_study(study_name=name, storage=storage).trials
 
 
+@pytest.mark.system
 def test_sigterm_fails_every_running_trial_closes_its_run_and_queues_it_again(tmp_path: Path) -> None:
     """SIGTERM to the command (Slurm's cancel, a stopped pod): its own trial and its worker process's
     trial are told FAIL, their runs KILLED, their values queued again; nothing stays RUNNING."""

@@ -56,7 +56,7 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.mark.slow
+@pytest.mark.system
 def test_two_workers_share_a_postgresql_study(tmp_path: Path, postgres: str) -> None:
     exp = tiny_experiment(tmp_path, SPACE.format(study="pg"), train=150)
     sets = [*TINY, "train.distill_epochs=4"]  # trials long enough for the second process to start
@@ -71,7 +71,7 @@ def test_two_workers_share_a_postgresql_study(tmp_path: Path, postgres: str) -> 
     assert again.ran == 0 and len(again.study.trials) == 8
 
 
-@pytest.mark.slow
+@pytest.mark.system
 def test_workers_as_ray_tasks(tmp_path: Path) -> None:
     import ray
 

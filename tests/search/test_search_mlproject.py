@@ -54,6 +54,7 @@ def test_mlproject_rejects_bad_parameters(argv: list[str], needle: str) -> None:
     assert needle in str(info.value)
 
 
+@pytest.mark.system
 def test_mlflow_run_project_run_is_the_parent(tmp_path: Path) -> None:
     """`mlflow run . -e ablate --env-manager local`: one parent run, the one mlflow created."""
     import os

@@ -65,7 +65,7 @@ def test_chromium_path_is_executable_or_none():
     assert path is None or os.access(path, os.X_OK)
 
 
-@pytest.mark.slow
+@pytest.mark.system
 def test_server_stops_on_exit(tmp_path: Path):
     with mlflow_server(tmp_path) as url, urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
         assert resp.status == 200
@@ -74,7 +74,7 @@ def test_server_stops_on_exit(tmp_path: Path):
     assert (tmp_path / "mlflow.db").is_file()
 
 
-@pytest.mark.slow
+@pytest.mark.system
 def test_runs_and_artifacts_round_trip_through_http_server(
     server_url: str, logged: dict[str, str], tmp_path: Path
 ):
@@ -104,7 +104,7 @@ def test_runs_and_artifacts_round_trip_through_http_server(
     assert notes.read_text() == "target language: de\n"
 
 
-@pytest.mark.slow
+@pytest.mark.system
 @needs_chromium
 def test_ui_run_page_shows_artifacts(server_url: str, logged: dict[str, str], tmp_path: Path):
     run_url = f"{server_url}/#/experiments/{logged['exp_id']}/runs/{logged['parent']}"

@@ -17,7 +17,7 @@ from mlflow_kit import chromium_path, dump_dom, mlflow_server, screenshot
 from xner.core.commands import run as ablate
 from xner.core.tracking import ui as mlflow_ui
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [pytest.mark.system, pytest.mark.skipif(
     chromium_path() is None, reason="no chromium on PATH (apt-get install chromium) for the UI tests")]
 
 TINY = ["seeds=[1, 2]", "data.target_langs=[es]", "train.epochs=2", "train.teacher_epochs=1",

@@ -21,7 +21,7 @@ from mlflow_kit import free_port, mlflow_server
 from xner.core.cli import main
 from xner.core.commands import run as ablate
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.system
 GRID = [*TINY[1:], "seeds=[1,2]"]
 VOLATILE = {"wall_seconds"}  # the only numbers that differ between two equal runs
 # (the undisturbed grid runs on a store of its own, so its `store` param is left out too)

@@ -23,7 +23,7 @@ from xner.core.cli import main
 from xner.core.commands import run as ablate
 from xner.core.reporting.compare import compare
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.system
 SLOW = ["train.epochs=2", "train.teacher_epochs=2", "train.distill_epochs=2"]
 
 

@@ -15,7 +15,7 @@ from mlflow_kit import chromium_path, dump_dom, mlflow_server, screenshot
 from xner.core.commands import run as ablate
 from xner.core.reporting.compare import compare
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.system
 
 
 @pytest.fixture(scope="module")
