@@ -15,11 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from seqeval.metrics import classification_report
-from seqeval.metrics.sequence_labeling import get_entities
-from seqeval.reporters import StringReporter
-from seqeval.scheme import IOB2
-
 from .labels import split_tag
 
 _AVERAGES = ("micro avg", "macro avg", "weighted avg")
@@ -104,6 +99,8 @@ def _pct(value: Any) -> float:
 
 def _render(rows: dict[str, dict[str, Any]]) -> str:
     """seqeval's own text layout (`StringReporter`), which crashes when no type occurs at all."""
+    from seqeval.reporters import StringReporter
+
     names = [name for name in rows if name not in _AVERAGES]
     width = max([len(n) for n in names] + [len("weighted avg"), _DIGITS])
     reporter = StringReporter(width=width, digits=_DIGITS)
@@ -116,6 +113,10 @@ def _render(rows: dict[str, dict[str, Any]]) -> str:
 
 
 def _mode_scores(gold: list[list[str]], pred: list[list[str]], strict: bool) -> ModeScores:
+    # seqeval imports scikit-learn and scipy.stats (1.4 s): every CLI process and Ray worker would pay it
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
     kwargs: dict[str, Any] = {"mode": "strict", "scheme": IOB2} if strict else {}
     with warnings.catch_warnings():
         # zero_division=0 already decides undefined ratios; numpy warns about empty macro means.
@@ -176,6 +177,8 @@ def quick_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> tu
     mode above all) cost more than the forward passes there. The numbers equal `evaluate()`'s
     (a hypothesis test holds them to it); the final evaluate stage still uses seqeval itself.
     """
+    from seqeval.metrics.sequence_labeling import get_entities
+
     _check_tags(gold, pred)
     g_loose, p_loose, g_strict, p_strict = set(), set(), set(), set()
     for s, (g, p) in enumerate(zip(gold, pred, strict=True)):
@@ -191,6 +194,8 @@ def quick_type_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
     """Conlleval micro F1 and F1 per gold or predicted type (percent), without seqeval's reports: the
     diagnostics score hundreds of label sets, where the reports cost more than the models' passes.
     Equal to `evaluate(gold, pred).conlleval` (a test holds them to it)."""
+    from seqeval.metrics.sequence_labeling import get_entities
+
     _check_tags(gold, pred)
     g_spans, p_spans = set(), set()
     for s, (g, p) in enumerate(zip(gold, pred, strict=True)):

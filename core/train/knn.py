@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from scipy.stats import rankdata
 
 from ..errors import ConfigError, XnerError
 
@@ -92,5 +91,7 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if n_pos == 0 or n_neg == 0:
         return None
+    from scipy.stats import rankdata  # scipy.stats costs a second at import; only the diagnostics need it
+
     ranks = rankdata(s)
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
