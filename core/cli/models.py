@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from ..inference.inputs import FORMATS
 from ..plugins import WORD_TOKENIZERS
 from ..tracking.models import log_ner_model, run_tags, set_alias
-from ..tracking.tracker import resolve_tracking_uri
+from ..tracking.uri import resolve_tracking_uri
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from ..reporting.compare import compare, render
-    from ..tracking.tracker import resolve_tracking_uri
+    from ..tracking.uri import resolve_tracking_uri
 
     uri = resolve_tracking_uri(args.tracking_uri)
     runs = [r for chunk in args.runs for r in chunk.split(",") if r]
@@ -63,7 +63,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..reporting import html as report
-    from ..tracking.tracker import resolve_tracking_uri
+    from ..tracking.uri import resolve_tracking_uri
 
     uri = resolve_tracking_uri(args.tracking_uri)
     name = args.run_id or args.name_or_id

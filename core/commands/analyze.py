@@ -207,7 +207,8 @@ def _pseudo_name(node: Node) -> str:
 
 def log_analysis(analysis: Analysis, path: str | Path, tracking_uri: str | None, experiment: str) -> str:
     """One `analyze:` parent run holding every number as a metric and the tables as artifacts."""
-    from ..tracking.tracker import MlflowTracker, resolve_tracking_uri
+    from ..tracking.tracker import MlflowTracker
+    from ..tracking.uri import resolve_tracking_uri
 
     uri = resolve_tracking_uri(tracking_uri)
     tracker = MlflowTracker(uri, experiment, f"analyze:{analysis.name}@{time.strftime('%Y-%m-%d %H:%M:%S')}",

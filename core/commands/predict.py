@@ -46,7 +46,7 @@ def load_predictor(model: str, device: str = "auto", names: dict[str, Any] | Non
     `names` (variant, lang, seed, member, set) naming a stored model."""
     if model.startswith(("models:/", "runs:/")):
         from ..tracking.models import download_export
-        from ..tracking.tracker import resolve_tracking_uri
+        from ..tracking.uri import resolve_tracking_uri
 
         return Predictor.from_pretrained(download_export(model, resolve_tracking_uri(tracking_uri)), device)
     path = Path(model)

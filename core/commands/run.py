@@ -111,7 +111,7 @@ def execute(path: str | Path, overrides: Sequence[str] = (), variants: Sequence[
                        device=device)
     uri = None
     if track:
-        from ..tracking.tracker import resolve_tracking_uri
+        from ..tracking.uri import resolve_tracking_uri
 
         uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
         check_tracking(uri)
@@ -190,7 +190,7 @@ def report(out: Outcome, tracking_uri: str | None = None) -> str:
         lines.append(f"MLflow logging stopped mid-run ({out.tracking_error}); every result is in the store: "
                      f"`xner track {out.experiment}` logs what is missing once the server is back")
     elif out.parent_run:
-        from ..tracking.tracker import resolve_tracking_uri
+        from ..tracking.uri import resolve_tracking_uri
 
         uri = resolve_tracking_uri(tracking_uri)
         urls = ui_urls(uri, out.parent_run)

@@ -47,7 +47,8 @@ def _still_running(j: Journal) -> bool:
 
 def replay(j: Journal, tracking_uri: str | None = None) -> str | None:
     """Log one journal's runs; returns the parent run id (None when the command is still running)."""
-    from ..tracking.tracker import MlflowTracker, resolve_tracking_uri
+    from ..tracking.tracker import MlflowTracker
+    from ..tracking.uri import resolve_tracking_uri
     from .run import make_table
 
     rec = j.record

@@ -65,7 +65,7 @@ def search(path: str | Path, overrides: Sequence[str] = (), n_trials: int | None
     uri = None
     if track:
         from ..tracking.journal import check_tracking
-        from ..tracking.tracker import resolve_tracking_uri
+        from ..tracking.uri import resolve_tracking_uri
 
         uri = resolve_tracking_uri(tracking_uri, cfg.tracking.uri)
         check_tracking(uri)

@@ -35,7 +35,8 @@ from ..errors import ConfigError
 if TYPE_CHECKING:
     from ..engine.graph import Node
     from ..runner.experiment import Experiment, Outcome, Target
-    from .tracker import EpochLogger, MlflowTracker
+    from .epochs import EpochLogger
+    from .tracker import MlflowTracker
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +180,8 @@ class Recorder:
 
     def worker_epoch_logger(self, target: Target, node: Node) -> EpochLogger | None:
         """How a worker process logs the epochs of `node`, trained for `target`, to its seed run."""
+        from .epochs import EpochLogger
         from .names import stage_key
-        from .tracker import EpochLogger
 
         run = self.runs.get(_ident(target))
         if not run or self.tracker is None:

@@ -1,4 +1,4 @@
-"""MLflow tracking: the only module that imports mlflow.
+"""MLflow tracking: the one writer of the run tree (epochs.py adds a Ray task's curves to its runs).
 
 Run tree (DESIGN.md): one parent run per `xner run`/`ablate` invocation; under it one run per
 variant x language whose metrics are the mean and std over seeds; under that one run per seed with
@@ -23,13 +23,11 @@ import logging
 import math
 import os
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,12 +35,13 @@ from ..config.loader import ExperimentConfig, flatten, to_yaml
 from ..engine.graph import Node, topological
 from ..engine.hashing import file_sha256
 from ..engine.locks import process_start
-from ..errors import ConfigError, Pruned
+from ..errors import Pruned
 from ..runner.experiment import row_name
 from ..stages.checks import read_params, unread_settings
 from .experiments import experiment_id
 from .names import LABEL_QUALITY, finite, order_tag, selection_values, stage_key
 from .ui import NOTE_TAG, prepare_experiment, run_note, run_url
+from .uri import git_commit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +65,6 @@ class LoggableTable(Protocol):
     def save(self, out_dir: str | Path) -> dict[str, Path]: ...
 
 
-DEFAULT_URI = "sqlite:///mlflow.db"
 ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
 ORDER = "xner.order"  # the table's row and column order, as a sortable tag
 INVOCATION, TARGET = "xner.invocation", "xner.target"
@@ -76,56 +74,6 @@ HEARTBEAT_S = 60.0  # how often a live command stamps its parent run
 ORPHAN_AFTER_S = 900.0  # a parent from another host with no heartbeat for this long is dead
 TERMINAL = ("FINISHED", "FAILED", "KILLED")
 _BATCH = 100  # mlflow's per-request limit on params and metrics
-
-
-def resolve_tracking_uri(cli_uri: str | None = None, config_uri: str | None = None) -> str:
-    """`--tracking-uri`, else MLFLOW_TRACKING_URI, else the experiment's `tracking.uri`, else
-    `sqlite:///mlflow.db` in the working directory. File stores are refused here, in our words."""
-    uri = cli_uri or os.environ.get("MLFLOW_TRACKING_URI") or config_uri or DEFAULT_URI
-    scheme = uri.split(":", 1)[0] if "://" in uri else ""
-    if scheme in ("", "file"):
-        raise ConfigError(
-            f"tracking URI {uri!r} is a file store, which mlflow 3.x no longer accepts; use a database "
-            f"such as {DEFAULT_URI} (the default) or an http:// tracking server")
-    return uri
-
-
-def git_commit(where: Path | None = None) -> str:
-    """HEAD of the repository holding the code (`-dirty` if it has uncommitted changes)."""
-    cwd = where or Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
-                             check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return sha + ("-dirty" if dirty else "")
-
-
-@dataclass
-class EpochLogger:
-    """`services.on_epoch` for a stage running in another process (a Ray task): logs each epoch to
-    the seed run the driver opened, under `prefix`. Picklable: the client is made in the worker, on
-    the first epoch. Its first failure turns it off (Services.epoch_done)."""
-
-    uri: str
-    run_id: str
-    prefix: str
-    _client: Any = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_client": None}
-
-    def __call__(self, node: Node, epoch: int, metrics: Mapping[str, float]) -> None:
-        from mlflow import MlflowClient
-        from mlflow.entities import Metric
-
-        if self._client is None:
-            self._client = MlflowClient(tracking_uri=self.uri)
-        now = int(time.time() * 1000)
-        self._client.log_batch(self.run_id, metrics=[Metric(f"{self.prefix}/{k}", v, now, epoch)
-                                                     for k, v in finite(metrics).items() if k != "epoch"])
 
 
 class MlflowTracker:

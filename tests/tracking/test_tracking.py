@@ -15,7 +15,7 @@ from xner.core.commands import run as ablate
 from xner.core.errors import ConfigError
 from xner.core.reporting.compare import compare
 from xner.core.stages import STAGES
-from xner.core.tracking.tracker import DEFAULT_URI, resolve_tracking_uri
+from xner.core.tracking.uri import DEFAULT_URI, resolve_tracking_uri
 
 TINY = ["seeds=[1, 2]", "data.target_langs=[es]", "train.epochs=2", "train.teacher_epochs=1",
         "train.distill_epochs=1", "encoder.tiny.hidden=32", "encoder.tiny.vocab_size=400"]
