@@ -21,7 +21,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError
-from .schema import ExperimentConfig, FieldError, Section, _num
+from .schema import ExperimentConfig, FieldError, Section
+from .section import num_text
 from .serialize import flatten, section_hash, to_yaml
 
 __all__ = [
@@ -200,7 +201,7 @@ def _seed_dict_defaults(raw: dict[str, Any]) -> None:
 
 def _describe(value: Any) -> str:
     if isinstance(value, float) and not isinstance(value, bool):
-        return _num(value)
+        return num_text(value)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -9,6 +9,11 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, model_validator
 
 
+def num_text(value: float) -> str:
+    """1.0 -> '1', 1.7 -> '1.7': values in messages look the way they were written."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
 class FieldError(ValueError):
     """Raised by a validator that blames a path below its own model (pydantic would blame the model)."""
 

@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from ..config.loader import flatten
-from ..config.schema import ExperimentConfig, SearchConfig, SearchParam
+from ..config.schema import ExperimentConfig
+from ..config.search import SearchConfig, SearchParam
 from ..engine.locks import process_alive
 from ..errors import ConfigError, Pruned
 

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config.loader import load_experiment
-from ..config.schema import ExperimentConfig, SearchConfig
+from ..config.schema import ExperimentConfig
+from ..config.search import SearchConfig
 from ..engine.locks import process_start
 from ..errors import ConfigError, Pruned
 from .runs import STUDY_TAG, TRIAL_TAG, close_trial_run

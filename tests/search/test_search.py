@@ -48,7 +48,7 @@ def _trials(tmp: Path, study: str) -> list[optuna.trial.FrozenTrial]:
 
 
 def _search_cfg():
-    from xner.core.config.schema import SearchConfig
+    from xner.core.config.search import SearchConfig
 
     return SearchConfig()
 
@@ -234,7 +234,7 @@ def test_a_pruned_trial_is_pruned_in_optuna_and_mlflow(tmp_path: Path,
 
 
 def test_the_budget_is_the_studys_and_a_larger_one_queues_the_difference(tmp_path: Path) -> None:
-    from xner.core.config.schema import SearchConfig
+    from xner.core.config.search import SearchConfig
     from xner.core.search.study import open_study, pop
 
     cfg = SearchConfig()
