@@ -12,6 +12,7 @@ from ..commands.track import journals, replay
 from ..config.loader import load_experiment
 from ..plugins import EXECUTORS
 from ..reporting import status
+from ..reporting.costs import render_costs
 from ..reporting.plan import render_plan
 from ..runner import Experiment, build
 
@@ -28,7 +29,8 @@ def _build(args: argparse.Namespace) -> Experiment:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    sys.stdout.write(render_plan(_build(args)))
+    exp = _build(args)
+    sys.stdout.write(render_costs(exp) if args.cost else render_plan(exp))
     return 0
 
 
@@ -84,6 +86,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         if name == "plan":
             p.add_argument("--all-variants", action="store_true",
                            help="the base and every variant (what `ablate` runs), shared nodes once")
+            p.add_argument("--cost", action="store_true",
+                           help="per row and language: the time of its finished nodes, run alone and added "
+                           "to the table (the nodes no other row shares)")
         p.add_argument("--set", action="append", default=[], metavar="A.B=C", help="override a value")
         p.add_argument("--reuse-other-code", action="store_true",
                        help="serve nodes cached under other stage code versions instead of retraining")
