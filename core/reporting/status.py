@@ -26,6 +26,7 @@ class Cell:
     variant: str
     lang: str
     seeds: int = 0
+    dev_f1: list[float] = field(default_factory=list)  # what a choice between rows rests on
     test_f1: list[float] = field(default_factory=list)
     done: set[str] = field(default_factory=set)
     running: dict[str, str] = field(default_factory=dict)  # node key -> "source seed 3, 2m"
@@ -45,9 +46,11 @@ def grid(exp: Experiment, now: float | None = None) -> list[Cell]:
                 cell.done.add(node.key)
                 cell.queued.discard(node.key)
                 if node is t.node:
-                    f1 = exp.store.manifest(node.stage, node.key)["result"].get("test_f1")
-                    if isinstance(f1, (int, float)) and math.isfinite(f1):
-                        cell.test_f1.append(float(f1))
+                    result = exp.store.manifest(node.stage, node.key)["result"]
+                    for name, scores in (("dev_f1", cell.dev_f1), ("test_f1", cell.test_f1)):
+                        f1 = result.get(name)
+                        if isinstance(f1, (int, float)) and math.isfinite(f1):
+                            scores.append(float(f1))
             elif (part := exp.store.partial(node.stage, node.key)) is not None:
                 seed = f" seed {node.seed}" if node.seed is not None else ""
                 cell.running[node.key] = " · ".join([f"{node.name}{seed}", *progress_bits(part, now)])
@@ -68,11 +71,12 @@ def _f1(values: list[float]) -> str:
 def render(cells: Iterable[Cell], store: Path) -> str:
     cells = list(cells)
     width = max([len("variant"), *(len(c.variant) for c in cells)])
-    lines = [f"{'variant':<{width}}  lang  seeds  nodes done/run/queued  test F1 (done seeds)  running"]
+    lines = [f"{'variant':<{width}}  lang  seeds  nodes done/run/queued  dev F1                test F1"
+             "               running"]
     for c in cells:
         nodes = f"{len(c.done)}/{len(c.running)}/{len(c.queued)}"
         lines.append(f"{c.variant:<{width}}  {c.lang:<4}  {len(c.test_f1)}/{c.seeds:<3}  {nodes:<21}  "
-                     f"{_f1(c.test_f1):<20}  {', '.join(c.running.values()) or '-'}")
+                     f"{_f1(c.dev_f1):<20}  {_f1(c.test_f1):<20}  {', '.join(c.running.values()) or '-'}")
     # a node shared by several cells (Θsrc, pseudo labels) counts once in the totals
     done = set().union(*(c.done for c in cells)) if cells else set()
     running = set().union(*(c.running for c in cells)) if cells else set()

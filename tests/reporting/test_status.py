@@ -29,7 +29,7 @@ def test_status_follows_a_grid_from_queued_to_finished(tmp_path: Path, capsys) -
 
     runner.run(runner.build(path, [*sets, "seeds=[1]"]))  # seed 1 only, as an interrupted grid
     (cell,) = status.grid(exp)
-    assert len(cell.test_f1) == 1 and cell.done and cell.queued and not cell.running
+    assert len(cell.test_f1) == len(cell.dev_f1) == 1 and cell.done and cell.queued and not cell.running
     assert cell.done | cell.queued == total and not cell.done & cell.queued
 
     # a worker of this host is building seed 2's source node: a live pid is running, a dead one queued
@@ -56,3 +56,6 @@ def test_status_follows_a_grid_from_queued_to_finished(tmp_path: Path, capsys) -
     runner.run(exp)
     text = status.render(status.grid(exp), exp.store.root)
     assert f"grid finished: {len(total)} nodes done, 0 running, 0 queued; 2/2 seed results" in text
+    (cell,) = status.grid(exp)
+    row = text.splitlines()[1]  # dev before test, each the mean ± std of the store's evaluate nodes
+    assert row.index(status._f1(cell.dev_f1)) < row.index(status._f1(cell.test_f1)) and " ± " in row
