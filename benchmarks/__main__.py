@@ -7,7 +7,7 @@ import sys
 
 NAMES = ("bench_metrics", "bench_viterbi", "bench_batching", "bench_translate", "bench_sharing",
          "bench_store", "bench_executors", "bench_train", "bench_frozen",
-         "bench_memory", "bench_store_size", "bench_predict", "bench_knn")
+         "bench_memory", "bench_store_size", "bench_predict", "bench_knn", "bench_startup")
 
 
 def main() -> int:
