@@ -18,14 +18,17 @@ import itertools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
 from ..core.errors import ConfigError
 from ..core.models.encoder import EncoderBundle, freeze, load_hf_encoder
 from ..core.plugins import ENCODERS
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ def build_tiny(
     Nothing is frozen by default: random weights have nothing worth preserving. The result is a
     function of (corpus, sizes, seed) only, and it leaves the global torch RNG untouched.
     """
+    from transformers import BertConfig, BertModel  # seconds to import: only when a model is built
+
     if corpus is None:
         raise ConfigError("encoder: 'tiny' needs `corpus` (token lists) to learn its vocabulary")
     if hidden_size % num_heads:
@@ -113,6 +118,8 @@ def train_wordpiece_tokenizer(
     `tokenizers.trainers.WordPieceTrainer` breaks count ties in Rust hash-map order and returns a
     different vocabulary in every process, which would break cache keys and reproducibility.
     """
+    from transformers import PreTrainedTokenizerFast
+
     normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False
     )

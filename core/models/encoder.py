@@ -12,22 +12,17 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-import transformers
 from packaging.version import Version
 from torch import nn
-from transformers import (
-    AutoConfig,
-    AutoModel,
-    AutoTokenizer,
-    PreTrainedModel,
-    PreTrainedTokenizerFast,
-)
 
 from ..errors import ConfigError
 from .packing import check_packing, packed_forward
+
+if TYPE_CHECKING:  # transformers' model classes cost seconds to import: only where a model is loaded
+    from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +37,13 @@ _DROPOUT_KEYS = (
 )
 # Where the stack of transformer blocks lives, relative to the base model.
 _LAYER_PATHS = ("encoder.layer", "transformer.layer", "encoder.layers", "layers")
-# `dtype=` replaced `torch_dtype=` in transformers 4.56; keep both working.
-_DTYPE_KWARG = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
+
+
+def _dtype_kwarg() -> str:
+    """`dtype=` replaced `torch_dtype=` in transformers 4.56; keep both working."""
+    import transformers
+
+    return "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
 
 
 @dataclass
@@ -73,6 +73,8 @@ def load_hf_encoder(
     `local_files_only=None` leaves the decision to transformers (honouring HF_HUB_OFFLINE); pass
     True to fail fast instead of retrying an unreachable hub.
     """
+    from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerFast
+
     if not 0.0 <= dropout < 1.0:
         raise ConfigError(f"encoder.dropout: must be in [0, 1), got {dropout}")
     local = Path(name_or_path).expanduser()
@@ -90,7 +92,7 @@ def load_hf_encoder(
                 setattr(config, key, dropout)
         tokenizer = AutoTokenizer.from_pretrained(source, **hub_kwargs)
         model = AutoModel.from_pretrained(
-            source, config=config, **{_DTYPE_KWARG: dtype}, **hub_kwargs
+            source, config=config, **{_dtype_kwarg(): dtype}, **hub_kwargs
         )
     except (OSError, ValueError) as exc:
         if is_local:
