@@ -14,7 +14,7 @@ from ..inference.export import export_model
 from ..runner import build
 from ..runner.experiment import row_name
 from ..runner.stored import StoredModel, stored_model
-from ..tracking.tracker import EVALUATE_TAG, MODEL_TAG, STORE_TAG
+from ..tracking.names import EVALUATE_TAG, MODEL_TAG, STORE_TAG
 
 log = logging.getLogger(__name__)
 

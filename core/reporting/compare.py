@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import XnerError
 from ..plugins import TABLE_FORMATS
-from ..tracking.tracker import LEVEL, PARENT, ROOT
+from ..tracking.names import LEVEL, PARENT, ROOT
 from . import published as pub
 from .tables import AblationTable, ablation_table
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tracking import ui as mlflow_ui
-from ..tracking.tracker import LEVEL, PARENT
+from ..tracking.names import LEVEL, PARENT
 from .by_type import error_analysis, type_tables
 from .compare import RunNotFoundError, _client, _seeds_under, compare, describe, find_parent
 from .figures import curve_stages, plot_curves

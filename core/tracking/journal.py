@@ -200,7 +200,8 @@ class Recorder:
 def mark_orphans(tracker: MlflowTracker) -> list[str]:
     """Close the parent runs of this experiment whose command died without closing them (and their
     open groups and seeds) as KILLED, saying which process and which new run found it."""
-    from .tracker import HEARTBEAT, HOST, LEVEL, ORPHAN_AFTER_S, PID, PID_START, ROOT
+    from .names import HEARTBEAT, HOST, LEVEL, PID, PID_START, ROOT
+    from .tracker import ORPHAN_AFTER_S
 
     client, here, now = tracker.client, socket.gethostname(), time.time()
     found = client.search_runs([tracker.experiment_id],

@@ -1,5 +1,6 @@
-"""xner models in MLflow: an export logged as a pyfunc model (linked to its seed run), put in the
-registry under a name and an alias, and read back by `models:/NAME@alias` for `xner predict`.
+"""xner models in MLflow: an export (a seed's student: `log_seed_model`) logged as a pyfunc model
+linked to its seed run, put in the registry under a name and an alias, and read back by
+`models:/NAME@alias` for `xner predict`.
 
 Why a custom pyfunc and not `mlflow.transformers`: the transformers flavour decodes by argmax (invalid
 IOB2, other spans than xner's), returns tags without offsets and raises on a sentence with no entity.
@@ -12,9 +13,12 @@ import shutil
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..runner.experiment import Experiment, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,26 @@ def log_ner_model(export_dir: str | Path, run_id: str | None = None, name: str =
             input_example=EXAMPLE, registered_model_name=registered_name, params=params)
         log.info("logged model %s in run %s", info.model_uri, run.info.run_id)
     return info
+
+
+def log_seed_model(exp: Experiment, outcome: Outcome, run: str, tracking_uri: str) -> None:
+    """A seed's student as an MLflow model in its seed run (`tracking.log_models`); an ensemble or a
+    head HF cannot hold is said and skipped, never a failed run."""
+    from ..inference.export import ExportError, export_model
+    from ..runner.experiment import row_name
+    from ..runner.stored import stored_model
+
+    try:
+        found = stored_model(exp, outcome.target)
+        predictor = found.predictor(str(exp.device))
+        with tempfile.TemporaryDirectory() as tmp:
+            out, _ = export_model(predictor.model, predictor.tokenizer, found.decoding,
+                                  {**found.provenance(), "run_id": run}, Path(tmp) / "export")
+            log_ner_model(out, run_id=run, tracking_uri=tracking_uri)
+    except ExportError as exc:
+        t = outcome.target
+        log.warning("%s · %s · seed %d: not logged as a model: %s", row_name(exp, t.variant), t.lang,
+                    t.seed, exc)
 
 
 def set_alias(name: str, alias: str, version_: str | int) -> None:

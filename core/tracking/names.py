@@ -1,18 +1,27 @@
-"""How runs and metrics are named: a node's metric prefix, the sortable order tag of a row, what a
-stage's selection kept, and the label-quality numbers of a relabel node. Pure functions of a node or
-a result, so the journal, the tracker and the reports agree without importing each other."""
+"""How runs and metrics are named: the run tags xner writes, a node's metric prefix, the sortable order
+tag of a row, what a stage's selection kept, the label-quality numbers of a relabel node and the tags
+that lead `xner export` to a seed's model. Constants and pure functions of a node or a result, so the
+journal, the tracker, the reports and the export agree without importing each other."""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.graph import Node
 
 if TYPE_CHECKING:
     from ..runner.experiment import Experiment
+
+
+ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
+ORDER = "xner.order"  # the table's row and column order, as a sortable tag
+INVOCATION, TARGET = "xner.invocation", "xner.target"
+MODEL_TAG, EVALUATE_TAG, STORE_TAG = "xner.model_node", "xner.evaluate_node", "xner.store"
+HOST, PID, PID_START, HEARTBEAT = "xner.host", "xner.pid", "xner.pid_start", "xner.heartbeat"
 
 
 def stage_key(node: Node, seed: int | None) -> str:
@@ -54,3 +63,13 @@ def order_tag(exp: Experiment, variant: str, lang: str, seed: int | None = None)
     langs = list(dict.fromkeys(t.lang for t in exp.targets))
     out = f"{variants.index(variant):02d}.{langs.index(lang):02d}"
     return out if seed is None else f"{out}.{seed:04d}"
+
+
+def model_tags(evaluate: Node, store_root: Path) -> dict[str, str]:
+    """What `xner export --run ID` needs to find a seed's model in the store: the evaluate node, the one
+    model it scored (none for an ensemble, which one HF model cannot hold) and the store."""
+    models = [n for role, n in sorted(evaluate.inputs.items()) if role.startswith("model:")]
+    tags = {EVALUATE_TAG: f"{evaluate.stage}/{evaluate.key}", STORE_TAG: str(Path(store_root).resolve())}
+    if len(models) == 1:
+        tags[MODEL_TAG] = f"{models[0].stage}/{models[0].key}"
+    return tags

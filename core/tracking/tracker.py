@@ -32,14 +32,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config.loader import ExperimentConfig, flatten, to_yaml
-from ..engine.graph import Node, topological
+from ..engine.graph import topological
 from ..engine.hashing import file_sha256
 from ..engine.locks import process_start
 from ..errors import Pruned
 from ..runner.experiment import row_name
 from ..stages.checks import read_params, unread_settings
+from . import names as tag  # the run tags' names: tag.LEVEL, tag.ROOT, ...
 from .experiments import experiment_id
-from .names import LABEL_QUALITY, finite, order_tag, selection_values, stage_key
+from .models import log_seed_model
+from .names import LABEL_QUALITY, finite, model_tags, order_tag, selection_values, stage_key
 from .ui import NOTE_TAG, prepare_experiment, run_note, run_url
 from .uri import git_commit
 
@@ -65,11 +67,6 @@ class LoggableTable(Protocol):
     def save(self, out_dir: str | Path) -> dict[str, Path]: ...
 
 
-ROOT, LEVEL, PARENT = "xner.root_run", "xner.level", "mlflow.parentRunId"
-ORDER = "xner.order"  # the table's row and column order, as a sortable tag
-INVOCATION, TARGET = "xner.invocation", "xner.target"
-MODEL_TAG, EVALUATE_TAG, STORE_TAG = "xner.model_node", "xner.evaluate_node", "xner.store"
-HOST, PID, PID_START, HEARTBEAT = "xner.host", "xner.pid", "xner.pid_start", "xner.heartbeat"
 HEARTBEAT_S = 60.0  # how often a live command stamps its parent run
 ORPHAN_AFTER_S = 900.0  # a parent from another host with no heartbeat for this long is dead
 TERMINAL = ("FINISHED", "FAILED", "KILLED")
@@ -99,19 +96,19 @@ class MlflowTracker:
         self.common = {"xner.experiment_file": str(self.experiment_file),
                        "xner.experiment_hash": file_sha256(self.experiment_file)[:16],
                        "xner.git_commit": git_commit(), "xner.command": command,
-                       INVOCATION: invocation, **(tags or {})}
+                       tag.INVOCATION: invocation, **(tags or {})}
         self.parent_done = False
         outer = os.environ.get("MLFLOW_RUN_ID")  # set by `mlflow run`: that run is our parent
         if parent_id and self._exists(parent_id):
             self.parent_id = parent_id
             parent = self.client.get_run(parent_id)
             self.experiment_id = parent.info.experiment_id
-            self.owns_parent = parent.data.tags.get(PID) is not None
+            self.owns_parent = parent.data.tags.get(tag.PID) is not None
             self.parent_done = parent.info.status in TERMINAL
         elif nest_under:  # a search trial: its run hangs below the study's run
             self.experiment_id = self.client.get_run(nest_under).info.experiment_id
             self.parent_id = self.client.create_run(self.experiment_id, run_name=run_name,
-                                                    tags={PARENT: nest_under}).info.run_id
+                                                    tags={tag.PARENT: nest_under}).info.run_id
             self.owns_parent = True
         elif outer:
             self.parent_id = outer
@@ -123,7 +120,7 @@ class MlflowTracker:
             self.owns_parent = True
         prepare_experiment(self.client, self.experiment_id)
         if not self.parent_done:
-            self.client.log_batch(self.parent_id, tags=self._tags({**self.common, LEVEL: "parent",
+            self.client.log_batch(self.parent_id, tags=self._tags({**self.common, tag.LEVEL: "parent",
                                                                   **self._process_tags()}))
         self._groups: dict[tuple[str, str], str] = {}
         self._seeds: dict[tuple[str, str, int], str] = {}  # seed runs opened before their stages ran
@@ -137,8 +134,8 @@ class MlflowTracker:
     def _process_tags(self) -> dict[str, str]:
         if not self.owns_parent or self.replay:
             return {}
-        return {HOST: socket.gethostname(), PID: str(os.getpid()), PID_START: process_start(os.getpid()),
-                HEARTBEAT: str(int(time.time()))}
+        return {tag.HOST: socket.gethostname(), tag.PID: str(os.getpid()),
+                tag.PID_START: process_start(os.getpid()), tag.HEARTBEAT: str(int(time.time()))}
 
     def _exists(self, run_id: str) -> bool:
         from mlflow.exceptions import MlflowException
@@ -172,8 +169,8 @@ class MlflowTracker:
         if not self.replay:
             return None
         found = self.client.search_runs(
-            [self.experiment_id], f"tags.`{INVOCATION}` = '{self.invocation}' and "
-            f"tags.`{TARGET}` = '{target}'", max_results=5)
+            [self.experiment_id], f"tags.`{tag.INVOCATION}` = '{self.invocation}' and "
+            f"tags.`{tag.TARGET}` = '{target}'", max_results=5)
         return found[0] if found else None
 
     def _run(self, name: str, parent: str, tags: Mapping[str, Any], reuse_open: bool = False
@@ -181,14 +178,15 @@ class MlflowTracker:
         """(run id, already complete): a terminal run of a replayed target is kept as it is; an open
         group is reused (its finished seed runs hang below it); an open seed run was half-written
         when tracking broke and is written again."""
-        old = self._find(str(tags[TARGET]))
+        old = self._find(str(tags[tag.TARGET]))
         if old is not None:
             if old.info.status in TERMINAL:
                 return old.info.run_id, True
             if reuse_open:
                 return old.info.run_id, False
             self.client.delete_run(old.info.run_id)
-        tags = {k: str(v) for k, v in {**self.common, **tags, ROOT: self.parent_id, PARENT: parent}.items()}
+        tags = {**self.common, **tags, tag.ROOT: self.parent_id, tag.PARENT: parent}
+        tags = {k: str(v) for k, v in tags.items()}
         return self.client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id, False
 
     def _group(self, exp: Experiment, variant: str, lang: str) -> str:
@@ -196,9 +194,9 @@ class MlflowTracker:
             cfg = exp.configs[variant]
             row = row_name(exp, variant)
             run, done = self._run(f"{row} · {lang}", self.parent_id,
-                                  {LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
-                                   "seed": "all", TARGET: f"{row}|{lang}",
-                                   ORDER: order_tag(exp, variant, lang)},
+                                  {tag.LEVEL: "group", "method": cfg.method, "variant": row, "language": lang,
+                                   "seed": "all", tag.TARGET: f"{row}|{lang}",
+                                   tag.ORDER: order_tag(exp, variant, lang)},
                                   reuse_open=True)
             self._groups[(variant, lang)] = run  # registered first: a signal during the params
             if not done:                         # below still finds it open and closes it KILLED
@@ -206,6 +204,14 @@ class MlflowTracker:
             else:
                 self._closed.add(run)
         return self._groups[(variant, lang)]
+
+    def _seed_run(self, exp: Experiment, t: Any, extra: Mapping[str, Any] | None = None) -> tuple[str, bool]:
+        """The seed run of target `t` under its group: opened, or found (done) on a replay."""
+        row, where = row_name(exp, t.variant), f"{t.lang}|{t.seed}"
+        return self._run(f"{row} · {t.lang} · seed {t.seed}", self._group(exp, t.variant, t.lang),
+                         {tag.LEVEL: "seed", "method": exp.configs[t.variant].method, "variant": row,
+                          "language": t.lang, "seed": t.seed, **(extra or {}), tag.TARGET: f"{row}|{where}",
+                          tag.ORDER: order_tag(exp, t.variant, t.lang, t.seed)})
 
     def _params(self, exp: Experiment, variant: str, lang: str) -> dict[str, Any]:
         """The variant's resolved config, less what its graph never reads (params tell the truth)."""
@@ -216,12 +222,7 @@ class MlflowTracker:
     def target_started(self, exp: Experiment, target: Any) -> str:
         """Open the seed run before its stages train, so that their epochs appear as they happen."""
         t = target
-        cfg: ExperimentConfig = exp.configs[t.variant]
-        row = row_name(exp, t.variant)
-        run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", self._group(exp, t.variant, t.lang),
-                              {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
-                               "seed": t.seed, TARGET: f"{row}|{t.lang}|{t.seed}",
-                               ORDER: order_tag(exp, t.variant, t.lang, t.seed)})
+        run, done = self._seed_run(exp, t)
         if not done:
             self._seeds[(t.variant, t.lang, t.seed)] = run  # registered before its params, as groups
             params = {**self._params(exp, t.variant, t.lang), "language": t.lang, "seed": t.seed}
@@ -238,9 +239,7 @@ class MlflowTracker:
     def target_done(self, exp: Experiment, outcome: Outcome) -> None:
         t = outcome.target
         cfg: ExperimentConfig = exp.configs[t.variant]
-        group = self._group(exp, t.variant, t.lang)
         hits = sorted({n.name for n in outcome.cached if n.stage not in ("encoder", "translate")})
-        row = row_name(exp, t.variant)
         tags = {"xner.cache_hits": ",".join(hits) or "none",
                 "xner.stages_run": ",".join(sorted(n.name for n in outcome.ran)) or "none"}
         opened = self._seeds.pop((t.variant, t.lang, t.seed), None)
@@ -248,10 +247,7 @@ class MlflowTracker:
             run, done = opened, False
             self._log(run, tags=tags)
         else:
-            run, done = self._run(f"{row} · {t.lang} · seed {t.seed}", group,
-                                  {LEVEL: "seed", "method": cfg.method, "variant": row, "language": t.lang,
-                                   "seed": t.seed, **tags, TARGET: f"{row}|{t.lang}|{t.seed}",
-                                   ORDER: order_tag(exp, t.variant, t.lang, t.seed)})
+            run, done = self._seed_run(exp, t, tags)
         if done:
             return
         live = self._live.pop(run, set()) | set(outcome.live)
@@ -301,26 +297,8 @@ class MlflowTracker:
             self.client.log_text(run, outcome.error or "", "error.txt")
         self._seed_runs[(t.variant, t.lang, t.seed)] = run
         if outcome.ok and cfg.tracking.log_models == "all":
-            self._log_model(exp, outcome, run)
+            log_seed_model(exp, outcome, run, self.uri)
         self.client.set_terminated(run, "FINISHED" if outcome.ok else "FAILED")
-
-    def _log_model(self, exp: Experiment, outcome: Outcome, run: str) -> None:
-        """The seed's student as an MLflow model in its seed run (`tracking.log_models`); an ensemble
-        or a head HF cannot hold is said and skipped, never a failed run."""
-        from ..inference.export import ExportError, export_model
-        from ..runner.stored import stored_model
-        from .models import log_ner_model
-
-        try:
-            found = stored_model(exp, outcome.target)
-            predictor = found.predictor(str(exp.device))
-            with tempfile.TemporaryDirectory() as tmp:
-                out, _ = export_model(predictor.model, predictor.tokenizer, found.decoding,
-                                      {**found.provenance(), "run_id": run}, Path(tmp) / "export")
-                log_ner_model(out, run_id=run, tracking_uri=self.uri)
-        except ExportError as exc:
-            log.warning("%s · %s · seed %d: not logged as a model: %s", row_name(exp, outcome.target.variant),
-                        outcome.target.lang, outcome.target.seed, exc)
 
     def group_done(self, exp: Experiment, variant: str, lang: str, outcomes: list[Outcome]) -> None:
         from ..runner.experiment import METRICS, mean_std
@@ -342,7 +320,7 @@ class MlflowTracker:
                        key=lambda o: (o.result.get("dev_f1", -1.0), -o.target.seed))
             seed_run = self._seed_runs.get((variant, lang, best.target.seed))
             if seed_run is not None:  # chosen by dev F1, never test
-                self._log_model(exp, best, seed_run)
+                log_seed_model(exp, best, seed_run, self.uri)
         self.client.set_terminated(run, "FINISHED" if ok == len(outcomes) else "FAILED")
         self._closed.add(run)
 
@@ -356,7 +334,7 @@ class MlflowTracker:
         def beat(stop: threading.Event = self._beat) -> None:
             while not stop.wait(HEARTBEAT_S):
                 try:
-                    self.client.set_tag(self.parent_id, HEARTBEAT, str(int(time.time())))
+                    self.client.set_tag(self.parent_id, tag.HEARTBEAT, str(int(time.time())))
                 except Exception:  # tracking is down: the run goes on, the replay fills MLflow later
                     return
 
@@ -407,13 +385,3 @@ class MlflowTracker:
     def run_url(self) -> str:
         base = self.uri if self.uri.startswith("http") else "http://127.0.0.1:5000"
         return run_url(base, self.experiment_id, self.parent_id)
-
-
-def model_tags(evaluate: Node, store_root: Path) -> dict[str, str]:
-    """What `xner export --run ID` needs to find a seed's model in the store: the evaluate node, the one
-    model it scored (none for an ensemble, which one HF model cannot hold) and the store."""
-    models = [n for role, n in sorted(evaluate.inputs.items()) if role.startswith("model:")]
-    tags = {EVALUATE_TAG: f"{evaluate.stage}/{evaluate.key}", STORE_TAG: str(Path(store_root).resolve())}
-    if len(models) == 1:
-        tags[MODEL_TAG] = f"{models[0].stage}/{models[0].key}"
-    return tags
