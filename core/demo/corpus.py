@@ -1,6 +1,6 @@
 """A deterministic English/Spanish/German NER corpus, so `make demo` and the tests need no real data.
 
-Sentences come from templates (demo/lexicon_data.py TEMPLATES) filled with a hand-written lexicon and entity
+Sentences come from templates (lexicon_entities.TEMPLATES) filled with a hand-written lexicon and entity
 names. The targets differ from English where the papers' methods have work to do: Spanish puts
 adjectives after nouns, contracts `a el` -> `al` and often puts the verb first; German is
 verb-second after a fronted adverbial, verb-final after `dass`/`weil`, splits separable verbs;

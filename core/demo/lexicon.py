@@ -12,23 +12,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from .lexicon_data import (
-    ADJECTIVES,
-    CLAUSES,
+from .lexicon_entities import (
     CLUBS,
-    COUNTS,
-    DAYS,
     EVENTS,
     FAMOUS,
     FIRST_NAMES,
     LAST_NAMES,
     LOCATIONS,
+    ORGANISATIONS,
+    TEMPLATES,
+)
+from .lexicon_words import (
+    ADJECTIVES,
+    CLAUSES,
+    COUNTS,
+    DAYS,
     MONTHS,
     NATIONALITIES,
     NOUNS,
     ORDINALS,
-    ORGANISATIONS,
-    TEMPLATES,
     VERBS,
     WORDS,
 )
@@ -177,7 +179,7 @@ def _template(block: str) -> Template:
 
 @cache
 def load_lexicon() -> DemoLexicon:
-    """Parse the blocks of `lexicon_data` once per process (about 10 ms)."""
+    """Parse the blocks of `lexicon_words` and `lexicon_entities` once per process (about 10 ms)."""
     nats = [(_adjective(item.split(" *")[0], nat=True), item) for item in _items(NATIONALITIES)]
     languages = [  # `*` marks a nationality that also names a language (MISC): German / alemán
         Entity("MISC", {"en": (lang,), "es": (a.es[0],), "de": (a.de[0].capitalize(),)}, lang)
