@@ -41,4 +41,4 @@ def run(repeats: int = 5) -> list[str]:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
-    print("\n".join(run(ap.parse_args().repeats)))
+    sys.stdout.write("\n".join(run(ap.parse_args().repeats)) + "\n")
